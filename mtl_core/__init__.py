@@ -1,0 +1,38 @@
+"""mtl_core: the NumPy engine behind the multi-task learning dashboard.
+
+- `make_tasks` builds related / unrelated synthetic tasks (`TaskSet`);
+- the models (`SingleTaskLogistic`, `PooledLogistic`, `MeanRegularizedMTL`,
+  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`) fit
+  lists of per-task arrays in the scikit-learn style;
+- `compare`, `sweep`, `learning_curve` and `lambda_path` run the experiments.
+"""
+
+from .models import (
+    ConvergenceWarning,
+    JointFeatureMTL,
+    LowRankMTL,
+    MeanRegularizedMTL,
+    MTLEstimator,
+    PooledLogistic,
+    SharedHiddenMTL,
+    SharedSubspaceMTL,
+    SingleTaskLogistic,
+    objective,
+)
+from .taskset import TaskSet
+from .tasks import make_tasks
+
+__all__ = [
+    "TaskSet",
+    "make_tasks",
+    "ConvergenceWarning",
+    "MTLEstimator",
+    "objective",
+    "SingleTaskLogistic",
+    "PooledLogistic",
+    "MeanRegularizedMTL",
+    "LowRankMTL",
+    "JointFeatureMTL",
+    "SharedSubspaceMTL",
+    "SharedHiddenMTL",
+]

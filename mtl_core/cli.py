@@ -1,0 +1,290 @@
+"""Command line: ``python -m mtl_core {compare,sweep,export} ...``.
+
+- ``compare`` fits the chosen models on one synthetic scenario and prints the
+  per-task test accuracies and the gap of every model against STL.
+- ``sweep`` runs the relatedness x training-size grid and writes the tidy table
+  (``--out``) and prints the mean gap per cell, with a progress bar on stderr.
+- ``export`` writes the dashboard's figures of a scenario to image files.
+
+Bad arguments print one line starting with ``error:`` and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import Sequence
+
+import numpy as np
+
+from . import experiments
+from .models import (
+    ConvergenceWarning,
+    JointFeatureMTL,
+    LowRankMTL,
+    MeanRegularizedMTL,
+    PooledLogistic,
+    SharedHiddenMTL,
+    SharedSubspaceMTL,
+    SingleTaskLogistic,
+)
+from .tasks import make_tasks
+
+#: Command-line model keys and their estimator classes.
+MODEL_KEYS = {
+    "stl": SingleTaskLogistic,
+    "pooled": PooledLogistic,
+    "meanreg": MeanRegularizedMTL,
+    "lowrank": LowRankMTL,
+    "jointfeature": JointFeatureMTL,
+    "subspace": SharedSubspaceMTL,
+    "hidden": SharedHiddenMTL,
+}
+
+
+class UsageError(Exception):
+    """A bad command-line argument (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, status 2
+        raise UsageError(message)
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one integer")
+    return values
+
+
+def _strength(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number or "auto", got {text!r}') from None
+
+
+def _model_list(text: str) -> list[str]:
+    keys = [k.strip().lower() for k in text.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in MODEL_KEYS]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(f"unknown model(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(MODEL_KEYS)}")
+    return keys
+
+
+def build_models(keys: Sequence[str], alpha: float | str, lam: float | str, k: int, n_hidden: int) -> list:
+    """Estimators for the command-line model keys (``alpha`` for STL/pooled, ``lam`` for the MTL models)."""
+    models = []
+    for key in keys:
+        cls = MODEL_KEYS[key]
+        if key in ("stl", "pooled"):
+            models.append(cls(alpha=alpha))
+        elif key == "subspace":
+            models.append(cls(k=k))
+        elif key == "hidden":
+            models.append(cls(n_hidden=n_hidden))
+        else:
+            models.append(cls(lam=lam))
+    return models
+
+
+def _add_scenario(p: argparse.ArgumentParser, grid: bool) -> None:
+    g = p.add_argument_group("scenario (see mtl_core.make_tasks)")
+    g.add_argument("--n-tasks", type=int, default=4, help="number of tasks, 1..20 (default 4)")
+    g.add_argument("--n-features", type=int, default=2, help="number of features, 2..50 (default 2)")
+    if not grid:
+        g.add_argument("--n-train", type=_int_list, default=[20], help="training samples per task: one integer, or one per task comma-separated (default 20)")
+        g.add_argument("--relatedness", type=float, default=0.8, help="expected cosine similarity of related tasks' true weights, 0..1 (default 0.8)")
+    g.add_argument("--n-test", type=int, default=1000, help="test samples per task (default 1000)")
+    g.add_argument("--n-unrelated", type=int, default=0, help="how many of the tasks are drawn independently of the others (default 0)")
+    g.add_argument("--label-noise", type=float, default=0.1, help="label flip probability, 0..0.45 (default 0.1)")
+    g.add_argument("--class-balance", type=float, default=0.5, help="expected fraction of class 1, 0.05..0.95 (default 0.5)")
+    g.add_argument("--intercept-spread", type=float, default=0.0, help="spread of the task intercepts, 0..2 (default 0)")
+    g.add_argument("--family", choices=["linear", "nonlinear"], default="linear", help="linear tasks, or tasks linear in shared nonlinear features")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _add_models(p: argparse.ArgumentParser, default: str) -> None:
+    g = p.add_argument_group("models")
+    g.add_argument("--models", type=_model_list, default=_model_list(default), help=f"comma-separated, from {', '.join(MODEL_KEYS)} (default {default}); STL is always included as the reference")
+    g.add_argument("--alpha", type=_strength, default=0.01, help='ridge strength of STL and pooled, a number or "auto" (default 0.01)')
+    g.add_argument("--lam", type=_strength, default="auto", help='sharing strength of the MTL models, a number or "auto" (cross-validated; default)')
+    g.add_argument("--k", type=int, default=1, help="subspace dimension of the shared-subspace model (default 1)")
+    g.add_argument("--n-hidden", type=int, default=8, help="hidden units of the shared-hidden-layer model (default 8)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m mtl_core",
+        description="Multi-task vs single-task logistic regression on synthetic related tasks.",
+        epilog="Example: python -m mtl_core compare --n-tasks 6 --n-features 5 --n-train 10 --relatedness 0.9",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("compare", help="fit the models on one scenario and print per-task test accuracy")
+    _add_scenario(p, grid=False)
+    _add_models(p, "stl,pooled,meanreg")
+    p.add_argument("--out", help="also write the full per-task table to this CSV file")
+
+    p = sub.add_parser("sweep", help="accuracy gap over a relatedness x training-size grid")
+    _add_scenario(p, grid=True)
+    _add_models(p, "stl,meanreg")
+    p.add_argument("--relatedness", type=_float_list, default=list(np.round(np.linspace(0, 1, 8), 4)), help="comma-separated relatedness values (default 8 values from 0 to 1)")
+    p.add_argument("--n-train", type=_int_list, default=[4, 6, 10, 16, 25, 40, 63, 100], help="comma-separated training sizes per task (default 4,6,10,16,25,40,63,100)")
+    p.add_argument("--repeats", type=int, default=10, help="task draws per cell, the same for every model (default 10)")
+    p.add_argument("--out", help="write the tidy table (one row per cell, repeat, model, task) to this CSV file")
+    p.add_argument("--summary-out", help="write the per-cell summary (mean gap with 95%% interval) to this CSV file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("export", help="write the dashboard's figures of a scenario to image files")
+    _add_scenario(p, grid=False)
+    p.add_argument("--model", choices=[k for k in MODEL_KEYS if k not in ("stl", "pooled")], default="meanreg", help="the MTL model shown beside STL (default meanreg)")
+    p.add_argument("--lam", type=_strength, default="auto", help='its strength, a number or "auto"')
+    p.add_argument("--format", dest="formats", type=lambda t: [f.strip().lower() for f in t.split(",")], default=["png"], help="comma-separated: png, svg, pdf, html (default png)")
+    p.add_argument("--out-dir", default="figures", help="folder for the files (default ./figures)")
+    return parser
+
+
+def _scenario(args: argparse.Namespace, grid: bool) -> dict:
+    sc = {
+        "n_tasks": args.n_tasks,
+        "n_features": args.n_features,
+        "n_test": args.n_test,
+        "n_unrelated": args.n_unrelated,
+        "label_noise": args.label_noise,
+        "class_balance": args.class_balance,
+        "intercept_spread": args.intercept_spread,
+        "family": args.family,
+    }
+    if not grid:
+        sc["n_train"] = args.n_train[0] if len(args.n_train) == 1 else args.n_train
+        sc["relatedness"] = args.relatedness
+        sc["seed"] = args.seed
+    return sc
+
+
+def _print_table(rows: list[list[str]], out) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for j, r in enumerate(rows):
+        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))), file=out)
+        if j == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+
+
+def run_compare(args: argparse.Namespace, out) -> int:
+    ts = make_tasks(**_scenario(args, grid=False))
+    models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden)
+    res = experiments.compare(ts, models)
+    table = res.table
+    labels = list(dict.fromkeys(table.model))
+    header = ["task", "n_train"] + [f"{m} acc" for m in labels] + [f"{m} gap" for m in labels if m != res.reference] + ["Bayes"]
+    rows = [header]
+    for t in range(ts.n_tasks):
+        sub = table[table.task == t].set_index("model")
+        row = [ts.task_names[t], str(ts.n_train[t])]
+        row += [f"{sub.loc[m, 'test_accuracy']:.3f}" for m in labels]
+        row += [f"{100 * sub.loc[m, 'gap_vs_stl']:+.1f}" for m in labels if m != res.reference]
+        row.append(f"{sub['bayes_accuracy'].iloc[0]:.3f}")
+        rows.append(row)
+    mean = table.groupby("model", sort=False).test_accuracy.mean()
+    rows.append(["mean", ""] + [f"{mean[m]:.3f}" for m in labels] + [f"{100 * res.mean_gap[m]:+.1f}" for m in labels if m != res.reference] + [f"{np.mean(ts.bayes_accuracy):.3f}"])
+    print(f"Test accuracy per task ({ts.n_tasks} tasks, {ts.n_features} features, relatedness {args.relatedness}, seed {args.seed}); gap = points vs {res.reference}", file=out)
+    _print_table(rows, out)
+    for m in labels:
+        model = res.models[m]
+        print(f"{m}: {model._strength} = {getattr(model, model._strength + '_'):.4g}" + (" (cross-validated)" if model.cv_results_ is not None else ""), file=out)
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"wrote {args.out}", file=out)
+    return 0
+
+
+def run_sweep(args: argparse.Namespace, out) -> int:
+    models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden)
+    bar = None
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=1, desc="sweep", unit="fit", file=sys.stderr, leave=False)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    try:
+        res = experiments.sweep(
+            relatedness=args.relatedness, n_train=args.n_train, models=models, repeats=args.repeats,
+            seed=args.seed, progress=progress, **_scenario(args, grid=True),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.out:
+        res.table.to_csv(args.out, index=False)
+        print(f"wrote {args.out} ({len(res.table)} rows)", file=out)
+    if args.summary_out:
+        res.summary.to_csv(args.summary_out, index=False)
+        print(f"wrote {args.summary_out}", file=out)
+    for label in dict.fromkeys(res.summary.model):
+        if label == res.reference:
+            continue
+        piv = res.summary[res.summary.model == label].pivot(index="n_train", columns="relatedness", values="gap_mean")
+        print(f"\nMean test-accuracy gap of {label} vs {res.reference}, in points (rows: training samples per task; columns: relatedness)", file=out)
+        rows = [["n_train"] + [f"{c:g}" for c in piv.columns]]
+        rows += [[str(i)] + [f"{100 * v:+.1f}" for v in piv.loc[i]] for i in piv.index]
+        _print_table(rows, out)
+    return 0
+
+
+def run_export(args: argparse.Namespace, out) -> int:
+    try:
+        from dashboard.export import export_scenario_figures
+        from dashboard.scenario import Scenario
+    except ImportError as exc:  # the dashboard package lives beside mtl_core in the repository
+        raise UsageError(f"export needs the dashboard package of this repository (run from its root): {exc}") from None
+    sc = _scenario(args, grid=False)
+    scenario = Scenario.from_engine_kwargs(sc, model=args.model, strength=args.lam)
+    paths = export_scenario_figures(scenario, args.out_dir, formats=tuple(args.formats))
+    for p in paths:
+        print(f"wrote {p}", file=out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out=None) -> int:
+    """Run the command line; returns the exit status."""
+    out = sys.stdout if out is None else out
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if args.command == "compare":
+                return run_compare(args, out)
+            if args.command == "sweep":
+                return run_sweep(args, out)
+            return run_export(args, out)
+    except (UsageError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # e.g. no Chromium for the static export
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

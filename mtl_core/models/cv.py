@@ -1,0 +1,167 @@
+"""Cross-validated choice of a model's strength, batched over folds x grid values.
+
+Folds are stratified per task: within every task, the samples of each class are
+shuffled and dealt round-robin to the ``k`` folds, so each fold holds out a
+share of every task and of both its classes. A fold's fit uses the same padded
+features with the held-out samples' weights set to 0, so all ``k x G`` fits
+(``G`` grid values) run as one batch. Held-out accuracy and log-loss are
+pooled over folds per task and averaged over tasks; the chosen value has the
+highest held-out accuracy, ties (frequent on small folds) going to the weakest
+strength in the grid.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..batch import TaskBatch, pack_tasks
+from ..loss import log1pexp
+
+# Cap on the padded feature array of one CV batch (bytes), to bound peak memory.
+CV_CHUNK_BYTES = 64 * 2**20
+
+
+def n_folds_for(batch: TaskBatch, cv: int, strength: str) -> int:
+    """Number of folds: ``cv``, checked against the data.
+
+    A sample is held out only if its class has at least 2 members in its task
+    (so every training fold keeps both classes); some tasks may therefore have
+    no held-out sample in a fold. At least one held-out sample must exist.
+    """
+    shape = np.broadcast_shapes(batch.mask.shape, batch.sw.shape)
+    mask = np.broadcast_to(batch.mask, shape)
+    s = np.broadcast_to(batch.s, shape)
+    pos = np.sum(mask & (s > 0), axis=-1)
+    neg = np.sum(mask & (s < 0), axis=-1)
+    holdable = np.where(pos >= 2, pos, 0) + np.where(neg >= 2, neg, 0)
+    if np.any(holdable.sum(-1) == 0):
+        raise ValueError(
+            f'{strength}="auto" needs at least 2 samples of one class in some task for cross-validation. '
+            f"Give the tasks more training samples or set {strength} to a number."
+        )
+    return int(cv)
+
+
+def stratified_fold_ids(batch: TaskBatch, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold index of every sample, shape (B, T, N).
+
+    Within every task and class, samples are shuffled and dealt round-robin to
+    the folds from a random starting fold. -1 marks padding and samples that are
+    never held out (the only member of their class in their task).
+    """
+    shape = np.broadcast_shapes(batch.mask.shape, batch.sw.shape)
+    mask = np.broadcast_to(batch.mask, shape)
+    s = np.broadcast_to(batch.s, shape)
+    folds = np.full(shape, -1)
+    keys = rng.random(shape)
+    for cls in (-1.0, 1.0):
+        member = mask & (s == cls)
+        count = member.sum(-1, keepdims=True)
+        order = np.argsort(np.where(member, keys, np.inf), axis=-1, kind="stable")
+        rank = np.argsort(order, axis=-1)  # position of each sample among its class
+        start = rng.integers(0, k, size=shape[:-1] + (1,))
+        folds = np.where(member & (count >= 2), (rank + start) % k, folds)
+    return folds
+
+
+def _normalize(w: np.ndarray) -> np.ndarray:
+    return w / np.maximum(w.sum(-1, keepdims=True), 1)
+
+
+def cv_scores_batch(
+    model, batch: TaskBatch, grid: np.ndarray, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validation log-loss and accuracy of every problem x grid value x fold.
+
+    Parameters
+    ----------
+    model : MTLEstimator
+        Its other hyperparameters are kept; its strength takes each grid value.
+    batch : TaskBatch with B problems
+    grid : ndarray of shape (G,)
+    k : int
+        Number of folds.
+
+    Returns
+    -------
+    loss, accuracy : ndarray of shape (B, G)
+        Held-out log-loss and accuracy, pooled over folds per task, then averaged over tasks.
+    fold_loss : ndarray of shape (B, G, k)
+        Mean held-out log-loss of each fold (NaN for an empty fold), for the spread.
+    """
+    folds = stratified_fold_ids(batch, k, rng)
+    B = folds.shape[0]
+    G = grid.size
+    out_loss = np.empty((B, G))
+    out_acc = np.empty((B, G))
+    out_fold = np.empty((B, G, k))
+    per_problem = G * k * batch.X[0].size * 8 * 3
+    chunk = max(1, int(CV_CHUNK_BYTES // max(per_problem, 1)))
+    for start in range(0, B, chunk):
+        sl = slice(start, min(B, start + chunk))
+        nb = sl.stop - sl.start
+        X = batch.X[sl] if batch.X.shape[0] > 1 else batch.X
+        s = batch.s[sl] if batch.s.shape[0] > 1 else batch.s
+        f = folds[sl]  # (nb, T, N)
+        held = f[:, None, :, :] == np.arange(k)[None, :, None, None]  # (nb, k, T, N)
+        real = batch.mask[sl] if batch.mask.shape[0] > 1 else batch.mask
+        train_w = _normalize(real[:, None] & ~held)
+        # batch order: problem, grid value, fold
+        rep = lambda a: np.broadcast_to(a[:, None], (a.shape[0], G) + a.shape[1:]).reshape((-1,) + a.shape[2:])
+        Xr = np.broadcast_to(X[:, None, None], (X.shape[0], G, k) + X.shape[1:]).reshape((-1,) + X.shape[1:]) if X.shape[0] > 1 else X
+        sr = np.broadcast_to(s[:, None, None], (s.shape[0], G, k) + s.shape[1:]).reshape((-1,) + s.shape[1:]) if s.shape[0] > 1 else s
+        sub = TaskBatch(Xr, sr, rep(train_w), np.ones_like(sr, dtype=bool))
+        hp = model._hyper(nb * G * k, 0.0)
+        hp[model._strength] = np.broadcast_to(grid[None, :, None], (nb, G, k)).reshape(-1).astype(float)
+        params, _, _ = model.fit_batch(sub, hp)
+        z = model._decision(params, Xr)  # (nb*G*k, T, N)
+        vw = rep(held.astype(float)).reshape(nb, G, k, *held.shape[2:])
+        sample_loss = log1pexp(-sr * z).reshape(nb, G, k, *z.shape[1:])
+        sample_hit = ((sr * z) > 0).reshape(nb, G, k, *z.shape[1:])
+        # Pool each task's held-out predictions over folds, then average over tasks.
+        count = vw.sum(axis=(2, 4))  # (nb, G, T)
+        has = count > 0
+        task_loss = np.sum(vw * sample_loss, axis=(2, 4)) / np.maximum(count, 1)
+        task_acc = np.sum(vw * sample_hit, axis=(2, 4)) / np.maximum(count, 1)
+        out_loss[sl] = np.sum(task_loss * has, -1) / has.sum(-1)
+        out_acc[sl] = np.sum(task_acc * has, -1) / has.sum(-1)
+        fold_count = vw.sum(axis=(3, 4))
+        out_fold[sl] = np.sum(vw * sample_loss, axis=(3, 4)) / np.where(fold_count > 0, fold_count, np.nan)
+    return out_loss, out_acc, out_fold
+
+
+def select_strength_batch(
+    model, batch: TaskBatch, grid: np.ndarray | None = None, seed: int | None = None
+) -> tuple[np.ndarray, dict]:
+    """The CV-chosen strength of every problem in ``batch``, shape (B,), and the CV curves."""
+    grid = model._default_grid() if grid is None else np.asarray(grid, dtype=float)
+    k = n_folds_for(batch, model.cv, model._strength)
+    rng = np.random.default_rng(model.random_state if seed is None else seed)
+    loss, acc, fold_loss = cv_scores_batch(model, batch, grid, k, rng)
+    # Highest held-out accuracy; ties (frequent on small folds) go to the weakest strength
+    # (log-loss as tie-breaker drifts to heavy shrinkage, where the intercept alone decides).
+    best = grid[np.argmax(np.round(acc, 12), axis=-1)]
+    return best, {"grid": grid, "mean_loss": loss, "std_loss": np.nanstd(fold_loss, axis=-1), "mean_accuracy": acc, "n_folds": k}
+
+
+def cross_validate_strength(model, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> dict:
+    """Pick ``model``'s strength by stratified k-fold CV on one problem.
+
+    Returns
+    -------
+    dict
+        ``grid`` (G,), ``mean_loss`` (G,), ``std_loss`` (G,), ``mean_accuracy`` (G,),
+        ``n_folds``, ``parameter`` (the strength's name) and ``best`` (the chosen value).
+    """
+    best, res = select_strength_batch(model, pack_tasks(Xs, ys))
+    return {
+        "parameter": model._strength,
+        "grid": res["grid"],
+        "mean_loss": res["mean_loss"][0],
+        "std_loss": res["std_loss"][0],
+        "mean_accuracy": res["mean_accuracy"][0],
+        "n_folds": res["n_folds"],
+        "best": float(best[0]),
+    }
