@@ -179,8 +179,8 @@ def fit_score_batch(
     return accuracy, strength, converged
 
 
-def _chunks(n_items: int, bytes_per_item: int, limit: int = CHUNK_BYTES) -> Iterable[slice]:
-    size = max(1, limit // max(bytes_per_item, 1))
+def _chunks(n_items: int, bytes_per_item: int) -> Iterable[slice]:
+    size = max(1, CHUNK_BYTES // max(bytes_per_item, 1))
     for start in range(0, n_items, size):
         yield slice(start, min(n_items, start + size))
 
@@ -208,6 +208,7 @@ def evaluate_tasksets(
     strength = np.empty((len(models), n))
     total = progress_total if progress_total is not None else len(models) * n
     done = progress_offset
+    # per problem: padded train features and their temporaries in the solvers (~8 copies)
     for sl in _chunks(n, T * n_max * d * 8 * 8):
         part = tasksets[sl]
         train = pack_problems([(ts.X_train, ts.y_train) for ts in part])
