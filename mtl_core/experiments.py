@@ -261,6 +261,105 @@ def _check_grid(values, name: str, kind=float) -> list:
     return [kind(v) for v in values]
 
 
+def run_grid(
+    cells: Sequence[dict],
+    factory: Callable[..., TaskSet],
+    models: Sequence[MTLEstimator] | None = None,
+    repeats: int = 10,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Paired repeated experiment over a list of cells, for any source of tasks.
+
+    Parameters
+    ----------
+    cells : list of dict
+        Keyword arguments of ``factory`` that define each cell, e.g.
+        ``{"relatedness": 0.5, "n_train": 10}``; all cells share the same keys.
+    factory : callable
+        ``factory(seed=..., **cell) -> TaskSet``; repeat ``r`` of every cell
+        uses ``seed=repeat_seed(seed, r)``, so every model sees the same tasks.
+    models, repeats, seed, progress
+        As in `sweep`.
+
+    Returns
+    -------
+    SweepResult
+        Its table and summary carry one column per cell key.
+    """
+    if not cells:
+        raise ValueError("Give at least one cell.")
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
+    keys = list(cells[0])
+    models, ref = _with_reference(models)
+    labels = model_labels(models)
+    C = len(cells)
+    # Problems of equal training size are fitted together (no padding waste).
+    tasksets: list[TaskSet | None] = [None] * (C * repeats)
+    for r in range(repeats):
+        s = repeat_seed(seed, r)
+        for c, cell in enumerate(cells):
+            tasksets[c * repeats + r] = factory(seed=s, **cell)
+    groups: dict[tuple, list[int]] = {}
+    for i, ts in enumerate(tasksets):
+        groups.setdefault(tuple(ts.n_train), []).append(i)
+    T = tasksets[0].n_tasks
+    acc = np.empty((len(models), C * repeats, T))
+    strength = np.empty((len(models), C * repeats))
+    total = C * repeats * len(models)
+    done = 0
+    for idx in groups.values():
+        a, st = evaluate_tasksets(
+            [tasksets[i] for i in idx], models, seed=seed, progress=progress, progress_offset=done, progress_total=total
+        )
+        acc[:, idx], strength[:, idx] = a, st
+        done += len(idx) * len(models)
+    acc = acc.reshape(len(models), C, repeats, T)
+    strength = strength.reshape(len(models), C, repeats)
+    ts0 = tasksets[0]
+    bayes = ts0.bayes_accuracy if ts0.bayes_accuracy is not None else np.full(T, np.nan)
+
+    M = len(models)
+    n_rows = M * C * repeats * T
+    cell_col = np.tile(np.repeat(np.arange(C), repeats * T), M)
+    columns = {key: np.asarray([cell[key] for cell in cells])[cell_col] for key in keys}
+    columns.update(
+        repeat=np.tile(np.repeat(np.arange(repeats), T), M * C),
+        model=np.repeat(np.asarray(labels, dtype=object), C * repeats * T),
+        task=np.tile(np.arange(T), M * C * repeats),
+        related=np.tile(np.asarray(ts0.related, dtype=bool), n_rows // T),
+        test_accuracy=acc.reshape(-1),
+        bayes_accuracy=np.tile(bayes, n_rows // T),
+        strength=np.repeat(strength.reshape(-1), T),
+    )
+    table = pd.DataFrame(columns)
+
+    per_rep = acc.mean(-1)  # (M, C, R)
+    gaps = per_rep - per_rep[ref : ref + 1]
+    m_acc, lo_acc, hi_acc = t_interval(per_rep, axis=2)
+    m_gap, lo_gap, hi_gap = t_interval(gaps, axis=2)
+    summary = pd.DataFrame(
+        [
+            {
+                **cell,
+                "model": label,
+                "mean_accuracy": m_acc[j, c],
+                "accuracy_low": lo_acc[j, c],
+                "accuracy_high": hi_acc[j, c],
+                "gap_mean": m_gap[j, c],
+                "gap_low": lo_gap[j, c],
+                "gap_high": hi_gap[j, c],
+                "bayes_accuracy": float(np.mean(bayes)),
+            }
+            for j, label in enumerate(labels)
+            for c, cell in enumerate(cells)
+        ]
+    )
+    settings = {"cells": list(cells), "repeats": repeats, "seed": seed, "models": [repr(m) for m in models]}
+    return SweepResult(table=table, summary=summary, reference=labels[ref], settings=settings)
+
+
 def sweep(
     relatedness: Sequence[float] = tuple(np.linspace(0.0, 1.0, 8)),
     n_train: Sequence[int] = (4, 6, 10, 16, 25, 40, 63, 100),
@@ -278,8 +377,7 @@ def sweep(
     n_train : sequence of int >= 2
         Training samples per task.
     models : list of estimators, optional
-        Default: STL and mean-regularized MTL with ``lam=0.1``... see
-        `default_models`; an STL reference is added if missing.
+        Default `default_models`; an STL reference is added if missing.
     repeats : int
         Independent task draws per cell (the same draws for every model).
     seed : int
@@ -295,70 +393,13 @@ def sweep(
     """
     rel = _check_grid(relatedness, "relatedness")
     ns = _check_grid(n_train, "n_train", int)
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
     for forbidden in ("relatedness", "n_train", "seed"):
         scenario.pop(forbidden, None)
-    models, ref = _with_reference(models)
-    labels = model_labels(models)
-    total = len(ns) * len(rel) * repeats * len(models)
-    done = 0
-    acc_all = []
-    strength_all = []
-    meta = []
-    for n in ns:
-        tasksets = []
-        for r in range(repeats):
-            s = repeat_seed(seed, r)
-            for rho in rel:
-                tasksets.append(make_tasks(n_train=n, relatedness=rho, seed=s, **scenario))
-        acc, strength = evaluate_tasksets(
-            tasksets, models, seed=seed, progress=progress, progress_offset=done, progress_total=total
-        )
-        done += len(tasksets) * len(models)
-        acc_all.append(acc.reshape(len(models), repeats, len(rel), -1))
-        strength_all.append(strength.reshape(len(models), repeats, len(rel)))
-        meta.append(tasksets[0])
-    # acc: (n_n, M, R, n_rel, T)
-    acc = np.stack(acc_all)
-    strength = np.stack(strength_all)
-    ts0 = meta[0]
-    T = ts0.n_tasks
-    bayes = ts0.bayes_accuracy if ts0.bayes_accuracy is not None else np.full(T, np.nan)
-    idx = pd.MultiIndex.from_product(
-        [ns, labels, range(repeats), rel, range(T)], names=["n_train", "model", "repeat", "relatedness", "task"]
-    )
-    table = pd.DataFrame({"test_accuracy": acc.reshape(-1)}, index=idx).reset_index()
-    table["strength"] = np.repeat(strength.reshape(-1), T)
-    table["related"] = np.tile(np.asarray(ts0.related, dtype=bool), acc.size // T)
-    table["bayes_accuracy"] = np.tile(bayes, acc.size // T)
-    table = table[["relatedness", "n_train", "repeat", "model", "task", "related", "test_accuracy", "bayes_accuracy", "strength"]]
-
-    per_rep = acc.mean(-1)  # (n_n, M, R, n_rel)
-    gaps = per_rep - per_rep[:, ref : ref + 1]
-    m_acc, lo_acc, hi_acc = t_interval(per_rep, axis=2)
-    m_gap, lo_gap, hi_gap = t_interval(gaps, axis=2)
-    rows = []
-    for i, n in enumerate(ns):
-        for j, label in enumerate(labels):
-            for k, rho in enumerate(rel):
-                rows.append(
-                    {
-                        "relatedness": rho,
-                        "n_train": n,
-                        "model": label,
-                        "mean_accuracy": m_acc[i, j, k],
-                        "accuracy_low": lo_acc[i, j, k],
-                        "accuracy_high": hi_acc[i, j, k],
-                        "gap_mean": m_gap[i, j, k],
-                        "gap_low": lo_gap[i, j, k],
-                        "gap_high": hi_gap[i, j, k],
-                        "bayes_accuracy": float(np.mean(bayes)),
-                    }
-                )
-    summary = pd.DataFrame(rows)
-    settings = {"relatedness": rel, "n_train": ns, "repeats": repeats, "seed": seed, "models": [repr(m) for m in models], **scenario}
-    return SweepResult(table=table, summary=summary, reference=labels[ref], settings=settings)
+    cells = [{"relatedness": rho, "n_train": n} for n in ns for rho in rel]
+    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress)
+    res.settings.update({"relatedness": rel, "n_train": ns, **scenario})
+    res.settings.pop("cells")
+    return res
 
 
 def learning_curve(
