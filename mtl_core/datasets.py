@@ -1045,3 +1045,72 @@ def example_csv() -> str:
         for xi, yi in zip(X, y):
             lines.append(f"{name},{yi}," + ",".join(f"{v:.3f}" for v in xi))
     return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------------
+# Repeated splits of a loaded task set (learning curves and intervals on real data)
+# ----------------------------------------------------------------------------------
+
+
+def resample_tasks(taskset: TaskSet, n_train: int | Sequence[int], seed: int = 0) -> TaskSet:
+    """A new stratified train/test split of every task, with ``n_train`` training rows each.
+
+    Each task's training and test rows are pooled and split again (seeded, at
+    least one sample of each class in training, proportional to the class
+    sizes), and the features are standardized again on the new training rows
+    only. Standardization is affine, so re-standardizing the already
+    standardized pool equals standardizing the original values. Use it for
+    repeated splits (intervals) and learning curves on real data.
+
+    Parameters
+    ----------
+    taskset : TaskSet
+        Real-data tasks, e.g. from `tasks_from_csv` or `digits_tasks`.
+    n_train : int or list of int
+        Training rows per task (at least 2; at most the task's rows minus 1).
+    seed : int
+
+    Returns
+    -------
+    TaskSet
+    """
+    T = taskset.n_tasks
+    sizes = _as_count_list(n_train, T, "n_train")
+    rng = np.random.default_rng(seed)
+    pools = []
+    for t in range(T):
+        X = np.concatenate([taskset.X_train[t], taskset.X_test[t]])
+        y = np.concatenate([taskset.y_train[t], taskset.y_test[t]])
+        counts = (int(np.sum(y == 0)), int(np.sum(y == 1)))
+        max_train = len(y) - 1
+        if not 2 <= sizes[t] <= max_train:
+            raise ValueError(
+                f'n_train for task "{taskset.task_names[t]}" must be between 2 and {max_train} '
+                f"(its {len(y)} rows minus one for testing), got {sizes[t]}."
+            )
+        if min(counts) < 1:
+            raise ValueError(f'Task "{taskset.task_names[t]}" has only one class.')
+        k = _allocate(counts, sizes[t], lo=(1, 1), hi=(max(counts[0] - (counts[0] > 1), 1), max(counts[1] - (counts[1] > 1), 1)))
+        train_idx, test_idx = [], []
+        for c in (0, 1):
+            idx = rng.permutation(np.flatnonzero(y == c))
+            train_idx.append(idx[: k[c]])
+            test_idx.append(idx[k[c]:])
+        tr = rng.permutation(np.concatenate(train_idx))
+        te = rng.permutation(np.concatenate(test_idx))
+        pools.append((X[tr], y[tr], X[te], y[te]))
+    mean, std = _standardize_stats(np.concatenate([p[0] for p in pools]))
+    settings = dict(taskset.settings)
+    settings.update({"n_train": [len(p[1]) for p in pools], "n_test": [len(p[3]) for p in pools], "resample_seed": int(seed)})
+    for key in ("train_rows", "test_rows"):
+        settings.pop(key, None)
+    return TaskSet(
+        X_train=[(p[0] - mean) / std for p in pools],
+        y_train=[p[1] for p in pools],
+        X_test=[(p[2] - mean) / std for p in pools],
+        y_test=[p[3] for p in pools],
+        related=np.asarray(taskset.related, dtype=bool).copy(),
+        task_names=list(taskset.task_names),
+        feature_names=list(taskset.feature_names),
+        settings=settings,
+    )

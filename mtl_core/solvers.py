@@ -30,6 +30,8 @@ Params = dict[str, np.ndarray]
 # Newton stops when half the Newton decrement, an estimate of f - f*, falls below
 # this fraction of |f|: well under the 1e-6 relative suboptimality promised.
 NEWTON_TOL = 1e-11
+# Slack for rounding in the line search's sufficient-decrease test near the optimum.
+_ROUNDING = 8 * np.finfo(float).eps
 
 
 def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -125,7 +127,9 @@ def newton_logistic(
         H[..., d, d] = h.sum(-1)
         step = -_damped_solve(H, g)
         dec = -np.sum(g * step, axis=-1)
-        active &= ~_converged(dec, f, tol)
+        # Problems that just converged still take this (nearly free) last step:
+        # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
+        done_now = active & _converged(dec, f, tol)
         if not active.any():
             break
         t = np.where(active, 1.0, 0.0)
@@ -133,7 +137,7 @@ def newton_logistic(
             w_new = w + t[..., None] * step[..., :d]
             b_new = b + t * step[..., d]
             f_new = value(w_new, b_new)
-            ok = (f_new <= f - 1e-4 * t * dec) | (t == 0)
+            ok = (f_new <= f - 1e-4 * t * dec + _ROUNDING * np.abs(f)) | (t == 0)
             if ok.all():
                 break
             t = np.where(ok, t, 0.5 * t)
@@ -144,6 +148,7 @@ def newton_logistic(
             active &= ok
         w, b = w_new, b_new
         n_iter += active
+        active &= ~done_now
         if callback is not None:
             callback(w, b)
     return w, b, n_iter, ~active
@@ -242,7 +247,9 @@ def newton_mean_regularized(
         dw0 = _damped_solve(S, rhs0)
         du = -(Ainv_g + (Ainv_B @ dw0[:, None, :, None])[..., 0])
         dec = -(np.sum(g_u * du, axis=(-1, -2)) + np.sum(g_0 * dw0, axis=-1))
-        active &= ~_converged(dec, f, tol)
+        # Problems that just converged still take this (nearly free) last step:
+        # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
+        done_now = active & _converged(dec, f, tol)
         if not active.any():
             break
         t = np.where(active, 1.0, 0.0)
@@ -251,7 +258,7 @@ def newton_mean_regularized(
             V_n = V + t[:, None, None] * du[..., :d]
             b_n = b + t[:, None] * du[..., d]
             f_new = value(w0_n, V_n, b_n)
-            ok = (f_new <= f - 1e-4 * t * dec) | (t == 0)
+            ok = (f_new <= f - 1e-4 * t * dec + _ROUNDING * np.abs(f)) | (t == 0)
             if ok.all():
                 break
             t = np.where(ok, t, 0.5 * t)
@@ -263,6 +270,7 @@ def newton_mean_regularized(
             active &= ok
         w0, V, b = w0_n, V_n, b_n
         n_iter += active
+        active &= ~done_now
         if callback is not None:
             callback(w0, V, b)
     return w0, V, b, n_iter, ~active
@@ -395,6 +403,9 @@ def gradient_descent(
     ``callback(epoch, x)`` is called with the starting point (epoch 0) and
     after every epoch; ``retract`` maps the iterate back to a constraint set
     (e.g. orthonormal columns) without changing the model it represents.
+    If an iterate stops being finite (a too-large learning rate), the descent
+    stops and returns it as is, for the caller to report: the proximal and
+    retraction steps (SVD, QR) would otherwise fail with a `LinAlgError`.
     """
     x = {k: np.array(v, dtype=float) for k, v in init.items()}
     B = next(iter(x.values())).shape[0]
@@ -403,7 +414,13 @@ def gradient_descent(
         callback(0, x)
     for epoch in range(1, n_epochs + 1):
         _, g = smooth(x, True)
-        x = prox(_tree_add(x, g, -step), step)
+        x = _tree_add(x, g, -step)
+        if not all(np.all(np.isfinite(v)) for v in x.values()):
+            return x  # diverged
+        try:
+            x = prox(x, step)
+        except np.linalg.LinAlgError:  # e.g. the SVD of a finite but astronomically large iterate
+            return {k: np.full_like(v, np.nan) for k, v in x.items()}
         if retract is not None:
             x = retract(x)
         if callback is not None:

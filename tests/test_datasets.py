@@ -493,3 +493,32 @@ def test_example_csv_loads_and_file_matches():
     assert [a + b for a, b in zip(ts.n_train, ts.n_test)] == [40, 40, 40]
     for t in range(3):
         assert set(np.unique(ts.y_train[t])) == {0, 1} and set(np.unique(ts.y_test[t])) == {0, 1}
+
+
+# ---------------------------------------------------------------- resample_tasks
+def test_resample_tasks_sizes_classes_and_standardization():
+    from mtl_core.datasets import resample_tasks
+
+    base = tasks_from_csv(io.BytesIO(example_csv().encode()), "task", "label")
+    new = resample_tasks(base, n_train=6, seed=3)
+    assert new.n_train == [6] * base.n_tasks
+    for t in range(base.n_tasks):
+        assert set(np.unique(new.y_train[t])) == {0, 1}
+        # every row of the task is used exactly once, in train or test
+        assert len(new.y_train[t]) + len(new.y_test[t]) == len(base.y_train[t]) + len(base.y_test[t])
+    train = np.concatenate(new.X_train)
+    np.testing.assert_allclose(train.mean(0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(train.std(0), 1.0, atol=1e-12)
+    again = resample_tasks(base, n_train=6, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(new.X_train, again.X_train))
+    other = resample_tasks(base, n_train=6, seed=4)
+    assert not all(np.array_equal(a, b) for a, b in zip(new.X_train, other.X_train))
+
+
+def test_resample_tasks_rejects_too_many_training_rows():
+    from mtl_core.datasets import resample_tasks
+
+    base = tasks_from_csv(io.BytesIO(example_csv().encode()), "task", "label")
+    total = len(base.y_train[0]) + len(base.y_test[0])
+    with pytest.raises(ValueError, match=f"between 2 and {total - 1}"):
+        resample_tasks(base, n_train=total, seed=0)

@@ -138,8 +138,19 @@ class MTLEstimator:
                 raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
             if isinstance(self.n_epochs, bool) or not isinstance(self.n_epochs, (int, np.integer)) or self.n_epochs < 1:
                 raise ValueError(f"n_epochs must be a positive integer, got {self.n_epochs!r}.")
+            ns = self.n_snapshots
+            if isinstance(ns, bool) or not isinstance(ns, (int, np.integer)) or ns < 1:
+                raise ValueError(f"n_snapshots must be a positive integer, got {ns!r}.")
         if not isinstance(self.cv, (int, np.integer)) or isinstance(self.cv, bool) or self.cv < 2:
             raise ValueError(f"cv must be an integer >= 2, got {self.cv!r}.")
+        if isinstance(getattr(self, self._strength), str):  # "auto": the candidates must be valid strengths
+            grid_name = f"{self._strength}_grid"
+            try:
+                grid = np.asarray(self._default_grid(), dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"{grid_name} must be a list of numbers >= 0, got {getattr(self, grid_name, None)!r}.") from None
+            if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid < 0):
+                raise ValueError(f"{grid_name} must be a non-empty list of finite numbers >= 0, got {grid.tolist()!r}.")
 
     def _default_grid(self) -> np.ndarray:
         # Above ~1 the ridge shrinks w until the intercept alone decides: constant predictions.
@@ -281,6 +292,13 @@ class MTLEstimator:
                 raise ValueError(
                     f"Gradient descent diverged with learning_rate={self.learning_rate}; use a smaller learning rate."
                 )
+            if history["objective"][-1] > history["objective"][0]:
+                warnings.warn(
+                    f"Gradient descent ended with a higher objective ({history['objective'][-1]:.4g}) than it started "
+                    f"with ({history['objective'][0]:.4g}): learning_rate={self.learning_rate} is too large.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
             n_iter = np.array([int(self.n_epochs)])
             converged = self._residual(params, batch, hp) <= 1e-6
         else:
@@ -371,6 +389,8 @@ class MTLEstimator:
         """Value of the model's objective (see the class docstring) at the fitted or given parameters."""
         self._check_fitted()
         Xs, ys = check_tasks(Xs, ys, n_features=self.n_features_in_)
+        if len(Xs) != self.n_tasks_:
+            raise ValueError(f"Expected data for {self.n_tasks_} tasks, got {len(Xs)}.")
         batch = pack_tasks(Xs, ys)
         p = self.params_ if params is None else params
         return float(self.objective_batch({k: np.asarray(v)[None] for k, v in p.items()}, batch, self._hp_)[0])
@@ -379,6 +399,8 @@ class MTLEstimator:
         """Proximal fixed-point residual of the objective at the fitted parameters (0 at the optimum)."""
         self._check_fitted()
         Xs, ys = check_tasks(Xs, ys, n_features=self.n_features_in_)
+        if len(Xs) != self.n_tasks_:
+            raise ValueError(f"Expected data for {self.n_tasks_} tasks, got {len(Xs)}.")
         batch = pack_tasks(Xs, ys)
         return float(self._residual({k: v[None] for k, v in self.params_.items()}, batch, self._hp_)[0])
 

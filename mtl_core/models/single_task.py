@@ -38,7 +38,9 @@ class SingleTaskLogistic(MTLEstimator):
     learning_rate : float, default=0.5
     n_epochs : int, default=100
     n_snapshots : int, default=100
-        At most this many parameter snapshots are kept in gradient-descent training.
+        Parameter snapshots kept in gradient-descent training: every
+        ``ceil(n_epochs / n_snapshots)``-th epoch plus the start and the last
+        epoch (so at most ``n_snapshots + 1``).
     cv : int, default=5
         Folds for ``alpha="auto"``.
     max_iter : int, default=100
