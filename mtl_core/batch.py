@@ -48,6 +48,11 @@ class TaskBatch:
     def n_features(self) -> int:
         return self.X.shape[-1]
 
+    def subset(self, idx: np.ndarray) -> "TaskBatch":
+        """The problems ``idx`` only (arrays of batch size 1 stay shared)."""
+        pick = lambda a: a if a.shape[0] == 1 else a[idx]
+        return TaskBatch(pick(self.X), pick(self.s), self.sw[idx], pick(self.mask))
+
     def with_weights(self, sw: np.ndarray) -> "TaskBatch":
         """The same data with other sample weights (e.g. cross-validation folds)."""
         return TaskBatch(self.X, self.s, sw, self.mask)

@@ -191,14 +191,22 @@ class MTLEstimator:
         return mean_log_loss(self._decision(params, batch.X), batch.s, batch.sw)
 
     def fit_batch(
-        self, batch: TaskBatch, hp: dict[str, np.ndarray], callback=None
+        self, batch: TaskBatch, hp: dict[str, np.ndarray], callback=None, tol: float | None = None
     ) -> tuple[Params, np.ndarray, np.ndarray]:
         """Fit the model on every problem of ``batch`` with the default solver.
 
+        ``tol`` overrides the solver's tolerance where it has one (cross-validation
+        fits only need their predictions, not a certificate).
         Returns the parameters (leading axis B), the iteration counts and the
         convergence flags, both of shape (B,).
         """
-        return self._solve(batch, hp, callback)
+        if tol is None or not hasattr(self, "tol"):
+            return self._solve(batch, hp, callback)
+        saved, self.tol = self.tol, tol
+        try:
+            return self._solve(batch, hp, callback)
+        finally:
+            self.tol = saved
 
     def _gd(self, batch: TaskBatch, hp: dict, callback=None) -> Params:
         """Classic full-batch gradient descent (see ``fit``)."""

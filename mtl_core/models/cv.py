@@ -21,6 +21,8 @@ from ..loss import log1pexp
 
 # Cap on the padded feature array of one CV batch (bytes), to bound peak memory.
 CV_CHUNK_BYTES = 64 * 2**20
+# Tolerance of the first-order solvers' fits inside CV: predictions, not certificates.
+CV_TOL = 1e-6
 
 
 def n_folds_for(batch: TaskBatch, cv: int, strength: str) -> int:
@@ -115,7 +117,7 @@ def cv_scores_batch(
         sub = TaskBatch(Xr, sr, rep(train_w), np.ones_like(sr, dtype=bool))
         hp = model._hyper(nb * G * k, 0.0)
         hp[model._strength] = np.broadcast_to(grid[None, :, None], (nb, G, k)).reshape(-1).astype(float)
-        params, _, _ = model.fit_batch(sub, hp)
+        params, _, _ = model.fit_batch(sub, hp, tol=CV_TOL)
         z = model._decision(params, Xr)  # (nb*G*k, T, N)
         vw = rep(held.astype(float)).reshape(nb, G, k, *held.shape[2:])
         sample_loss = log1pexp(-sr * z).reshape(nb, G, k, *z.shape[1:])

@@ -84,17 +84,33 @@ class _ProximalLinearMTL(MTLEstimator):
         return per_task.max(axis=-1) / batch.n_tasks + hp["alpha"]
 
     def _solve(self, batch, hp, callback=None):
-        params, n_iter, conv = fista(
-            self._init_params(batch, hp),
-            lambda p, g: self._smooth(p, batch, hp, g),
-            lambda p, step: self._prox(p, step, hp),
-            lambda p: self._penalty(p, hp),
-            tol=self.tol,
-            max_iter=self.max_iter,
-            lipschitz0=self._lipschitz_bound(batch, hp),
-            callback=callback,
-        )
-        return params, n_iter, conv
+        B = batch.n_batch
+        params = self._init_params(batch, hp)
+        n_iter = np.zeros(B, dtype=int)
+        converged = np.zeros(B, dtype=bool)
+        idx = np.arange(B)
+        lipschitz = self._lipschitz_bound(batch, hp)
+        # Run FISTA in rounds on the problems still going, so that a few slow
+        # problems do not keep the whole batch busy (momentum restarts each round).
+        while idx.size and n_iter[idx].max() < self.max_iter:
+            sub, sub_hp = batch.subset(idx), {k: v[idx] for k, v in hp.items()}
+            rounds = self.max_iter - int(n_iter[idx].max()) if idx.size == 1 else min(self.max_iter - int(n_iter[idx].max()), 200)
+            p, n, conv = fista(
+                {k: v[idx] for k, v in params.items()},
+                lambda p, g: self._smooth(p, sub, sub_hp, g),
+                lambda p, step: self._prox(p, step, sub_hp),
+                lambda p: self._penalty(p, sub_hp),
+                tol=self.tol,
+                max_iter=rounds,
+                lipschitz0=lipschitz[idx],
+                callback=callback,
+            )
+            for k in params:
+                params[k][idx] = p[k]
+            n_iter[idx] += n
+            converged[idx] = conv
+            idx = idx[~conv]
+        return params, n_iter, converged
 
 
 class LowRankMTL(_ProximalLinearMTL):
