@@ -360,7 +360,7 @@ def fista(
             diff = _tree_add(x_new, y, -1.0)
             f_new = smooth(x_new, False)[0]
             bound = f_y + _tree_dot(g_y, diff) + 0.5 * L * _tree_dot(diff, diff)
-            ok = f_new <= bound + 1e-12 * np.abs(f_y)
+            ok = f_new <= bound + _ROUNDING * np.abs(f_y)
             if ok.all():
                 break
             L = np.where(ok, L, 2.0 * L)

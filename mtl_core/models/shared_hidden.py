@@ -51,6 +51,8 @@ class SharedHiddenMTL(MTLEstimator):
         As in `SingleTaskLogistic`.
     max_iter : int, default=3000
         L-BFGS iterations.
+    tol : float, default=1e-7
+        L-BFGS stops when the largest gradient entry is below ``tol``.
     random_state : int, default=0
         Seed of the initial weights and of the CV folds.
 
@@ -87,6 +89,7 @@ class SharedHiddenMTL(MTLEstimator):
         n_snapshots: int = 100,
         cv: int = 5,
         max_iter: int = 3000,
+        tol: float = 1e-7,
         random_state: int = 0,
     ):
         self.n_hidden = n_hidden
@@ -99,6 +102,7 @@ class SharedHiddenMTL(MTLEstimator):
         self.n_snapshots = n_snapshots
         self.cv = cv
         self.max_iter = max_iter
+        self.tol = tol
         self.random_state = random_state
 
     @property
@@ -114,7 +118,8 @@ class SharedHiddenMTL(MTLEstimator):
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}.")
 
     def _default_grid(self):
-        return np.asarray(self.alpha_grid, dtype=float) if self.alpha_grid is not None else np.logspace(-5, 0, 11)
+        # Five values: every CV fit of this nonconvex model is an L-BFGS run.
+        return np.asarray(self.alpha_grid, dtype=float) if self.alpha_grid is not None else np.logspace(-4, 0, 5)
 
     def _init_params(self, batch: TaskBatch, hp: dict) -> dict:
         B, T, d, H = batch.n_batch, batch.n_tasks, batch.n_features, int(self.n_hidden)
@@ -188,7 +193,7 @@ class SharedHiddenMTL(MTLEstimator):
         x0 = np.concatenate([init[k].ravel() for k in keys])
         cb = None if callback is None else (lambda xk: callback(unpack(np.array(xk))))
         res = minimize(fun, x0, jac=True, method="L-BFGS-B", callback=cb,
-                       options={"maxiter": int(self.max_iter), "maxfun": 2 * int(self.max_iter), "gtol": 1e-7, "ftol": 1e-13})
+                       options={"maxiter": int(self.max_iter), "maxfun": 2 * int(self.max_iter), "gtol": float(self.tol), "ftol": 1e-13})
         B = batch.n_batch
         return unpack(res.x), np.full(B, res.nit), np.full(B, bool(res.success))
 

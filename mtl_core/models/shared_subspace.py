@@ -165,8 +165,8 @@ class SharedSubspaceMTL(MTLEstimator):
             # P-step in U' = P R_A^T (ridge logistic on x (x) q_t), then back to an orthonormal P.
             Q_A, R_A = np.linalg.qr(A)  # (B, T, k), (B, k, k)
             well_posed = np.abs(np.diagonal(R_A, axis1=-2, axis2=-1)).min(-1) > 1e-10 * (1 + np.abs(R_A).max((-1, -2)))
-            feats = (X[..., :, None] * Q_A[:, :, None, None, :]).reshape(X.shape[:-1] + (d * k,))
-            feats = np.broadcast_to(feats, (B,) + feats.shape[1:]).reshape(B, -1, d * k)
+            feats = X[..., :, None] * Q_A[:, :, None, None, :]  # (B, T, N, d, k); X may have batch size 1
+            feats = feats.reshape(B, -1, d * k)
             u0 = (P @ np.swapaxes(R_A, -1, -2)).reshape(B, d * k)
             u, shift, _, _ = newton_logistic(
                 feats, np.broadcast_to(s, sw.shape).reshape(B, -1), sw.reshape(B, -1), T * hp["alpha"],

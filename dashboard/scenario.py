@@ -1,0 +1,565 @@
+"""The scenario every page shares: what the tasks look like and which models compare.
+
+A `Scenario` is a frozen dataclass of plain values.  It travels as
+
+- URL query parameters (`to_query_params` / `from_query_params`): every value is
+  a string there, so parsing is per field and forgiving (a bad value falls back
+  to its default and is reported, the other values are kept);
+- JSON (`to_json` / `from_json`) for the "download / load scenario" buttons.
+
+`Scenario.validated()` clamps a scenario into the bounds of the sidebar widgets
+and says, in plain words, what it changed (e.g. more unrelated tasks than tasks).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Mapping
+
+#: MTL formulations the sidebar offers, in display order: key -> display name.
+MODEL_LABELS: dict[str, str] = {
+    "mean_regularized": "Mean-regularized (shared mean + offsets)",
+    "low_rank": "Low-rank (trace norm)",
+    "joint_feature": "Joint feature selection (L2,1)",
+    "shared_subspace": "Shared subspace",
+    "shared_hidden": "Shared hidden layer (neural net)",
+}
+
+#: Short display names, as the engine's `.name`.
+MODEL_NAMES: dict[str, str] = {
+    "mean_regularized": "MTL (mean-regularized)",
+    "low_rank": "MTL (low-rank)",
+    "joint_feature": "MTL (joint features)",
+    "shared_subspace": "MTL (shared subspace)",
+    "shared_hidden": "MTL (shared hidden layer)",
+}
+
+#: Name of the strength parameter ("auto" capable) of every formulation.
+STRENGTH_PARAM: dict[str, str] = {
+    "mean_regularized": "lam",
+    "low_rank": "lam",
+    "joint_feature": "lam",
+    "shared_subspace": "alpha",
+    "shared_hidden": "alpha",
+}
+
+#: Symbol of that parameter in captions.
+STRENGTH_SYMBOL = {"lam": "λ", "alpha": "α"}
+
+FAMILIES = ("linear", "nonlinear")
+
+# ----------------------------------------------------------------------------- bounds
+N_TASKS_RANGE = (2, 20)
+N_FEATURES_RANGE = (2, 30)
+N_TRAIN_RANGE = (4, 500)
+POOR_RANGE = (4, 500)
+NOISE_RANGE = (0.0, 0.45)
+SEED_RANGE = (0, 99_999)
+N_HIDDEN_RANGE = (1, 64)
+LR_RANGE = (0.001, 10.0)
+EPOCHS_RANGE = (5, 500)
+REPEATS_RANGE = (2, 50)
+STRENGTH_RANGE = (0.0, 1000.0)
+BALANCE_RANGE = (0.05, 0.95)
+SPREAD_RANGE = (0.0, 2.0)
+N_TEST = 1000
+N_TEST_RANGE = (100, 5000)
+
+#: Offered values of the select sliders (a value outside the list is inserted).
+N_TRAIN_OPTIONS = (4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500)
+STRENGTH_OPTIONS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+LR_OPTIONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+EPOCHS_OPTIONS = (20, 40, 60, 100, 150, 200, 300)
+
+
+def options_with(options: tuple, value: Any) -> list:
+    """``options`` with ``value`` inserted in order (select sliders need the value listed)."""
+    out = sorted(set(options) | {value})
+    return out
+
+
+def fmt_strength(value: float | None) -> str:
+    """Compact display of a strength (``None`` is "auto")."""
+    if value is None:
+        return "auto"
+    if value == 0:
+        return "0"
+    if value >= 1000 or value < 1e-3:
+        return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{value:.2g}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything that determines the figures of every page.
+
+    Data fields feed `mtl_core.make_tasks`; model fields choose the MTL
+    formulation compared with STL (and pooled); training fields set the
+    gradient-descent run replayed on the Compare page; view fields only change
+    what is drawn.
+    """
+
+    # data
+    n_tasks: int = 4
+    n_features: int = 2
+    relatedness: float = 0.8
+    n_train: int = 20
+    poor_task_n: int = 0  # 0: off; otherwise task 1 gets this many training samples
+    n_unrelated: int = 0
+    label_noise: float = 0.1
+    seed: int = 2
+    family: str = "linear"
+    class_balance: float = 0.5
+    intercept_spread: float = 0.0
+    n_test: int = N_TEST
+    # model
+    model: str = "mean_regularized"
+    strength: float | None = None  # None means "auto" (cross-validation)
+    k: int = 1
+    n_hidden: int = 8
+    # gradient-descent training (loss curves and replay)
+    learning_rate: float = 1.0
+    n_epochs: int = 40
+    # sweep page: task draws per cell
+    sweep_repeats: int = 5
+    # view
+    show_pooled: bool = True
+    x_feature: int = 0
+    y_feature: int = 1
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def n_train_list(self) -> list[int]:
+        """Training samples of every task (task 1 is the data-poor one if set)."""
+        sizes = [int(self.n_train)] * int(self.n_tasks)
+        if self.poor_task_n:
+            sizes[0] = int(self.poor_task_n)
+        return sizes
+
+    @property
+    def strength_param(self) -> str:
+        return STRENGTH_PARAM[self.model]
+
+    @property
+    def mtl_name(self) -> str:
+        return MODEL_NAMES[self.model]
+
+    def make_tasks_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of `mtl_core.make_tasks` for this scenario."""
+        return {
+            "n_tasks": int(self.n_tasks),
+            "n_features": int(self.n_features),
+            "n_train": self.n_train_list if self.poor_task_n else int(self.n_train),
+            "n_test": int(self.n_test),
+            "relatedness": float(self.relatedness),
+            "n_unrelated": int(self.n_unrelated),
+            "label_noise": float(self.label_noise),
+            "class_balance": float(self.class_balance),
+            "intercept_spread": float(self.intercept_spread),
+            "family": self.family,
+            "seed": int(self.seed),
+        }
+
+    def data_key(self) -> tuple:
+        """Hashable key of the task set (what `make_tasks` depends on)."""
+        kw = self.make_tasks_kwargs()
+        kw["n_train"] = tuple(self.n_train_list)
+        return tuple(sorted(kw.items()))
+
+    def mtl_key(self) -> tuple:
+        """Hashable key of the MTL model specification."""
+        key: tuple = (self.model, self.strength)
+        if self.model in ("low_rank", "joint_feature"):
+            # FISTA's default 1e-9 tolerance can take its 20000 iterations on tiny, nearly separable
+            # tasks (seconds per fit); 1e-7 changes no prediction and keeps the page interactive.
+            key += (("max_iter", 5000), ("tol", 1e-7))
+        if self.model == "shared_subspace":
+            key += (("k", int(self.k)),)
+        if self.model == "shared_hidden":
+            key += (("n_hidden", int(self.n_hidden)),)
+        return key
+
+    def summary(self) -> str:
+        """One line describing the scenario (figure subtitles, reports)."""
+        parts = [
+            f"{self.n_tasks} tasks" + (f" ({self.n_unrelated} unrelated)" if self.n_unrelated else ""),
+            f"{self.n_features} features" + (" (nonlinear)" if self.family == "nonlinear" else ""),
+            f"relatedness {self.relatedness:.2f}",
+        ]
+        if self.poor_task_n:
+            parts.append(f"{self.n_train} training samples/task (task 1: {self.poor_task_n})")
+        else:
+            parts.append(f"{self.n_train} training samples/task")
+        parts.append(f"label noise {self.label_noise:.0%}")
+        if self.class_balance != 0.5:
+            parts.append(f"class 1 rate {self.class_balance:.0%}")
+        if self.intercept_spread:
+            parts.append(f"intercept spread {self.intercept_spread:g}")
+        parts.append(f"seed {self.seed}")
+        return " · ".join(parts)
+
+    def model_summary(self) -> str:
+        """The MTL model and its strength, e.g. ``MTL (mean-regularized), λ = 0.3``."""
+        sym = STRENGTH_SYMBOL[self.strength_param]
+        strength = f"{sym} chosen by cross-validation" if self.strength is None else f"{sym} = {fmt_strength(self.strength)}"
+        extra = ""
+        if self.model == "shared_subspace":
+            extra = f", k = {self.k}"
+        elif self.model == "shared_hidden":
+            extra = f", {self.n_hidden} hidden units"
+        return f"{self.mtl_name}, {strength}{extra}"
+
+    def slug(self) -> str:
+        """Short file-name-safe description, e.g. ``T4-d2-rel0.80-n20-noise0.10-seed0-mean_regularized``."""
+        poor = f"-poor{self.poor_task_n}" if self.poor_task_n else ""
+        unrel = f"-unrel{self.n_unrelated}" if self.n_unrelated else ""
+        fam = "-nonlinear" if self.family == "nonlinear" else ""
+        strength = "auto" if self.strength is None else fmt_strength(self.strength)
+        return (
+            f"T{self.n_tasks}-d{self.n_features}-rel{self.relatedness:.2f}-n{self.n_train}{poor}{unrel}"
+            f"-noise{self.label_noise:.2f}-seed{self.seed}{fam}-{self.model}-{strength}"
+        )
+
+    # --------------------------------------------------------------- validation
+    def validated(self) -> tuple["Scenario", list[str]]:
+        """The scenario clamped into the widgets' bounds, and what was changed (plain words)."""
+        notes: list[str] = []
+        v = asdict(self)
+
+        def clamp(name: str, lo: float, hi: float, label: str) -> None:
+            value = v[name]
+            if value < lo or value > hi:
+                new = min(max(value, lo), hi)
+                notes.append(f"{label} must be between {lo:g} and {hi:g}; {value:g} was changed to {new:g}.")
+                v[name] = type(value)(new) if not isinstance(value, bool) else new
+
+        clamp("n_tasks", *N_TASKS_RANGE, "The number of tasks")
+        clamp("n_features", *N_FEATURES_RANGE, "The number of features")
+        clamp("relatedness", 0.0, 1.0, "Relatedness")
+        clamp("n_train", *N_TRAIN_RANGE, "Training samples per task")
+        if v["poor_task_n"]:
+            clamp("poor_task_n", *POOR_RANGE, "The data-poor task's training samples")
+        clamp("label_noise", *NOISE_RANGE, "Label noise")
+        clamp("class_balance", *BALANCE_RANGE, "The class-1 rate")
+        clamp("intercept_spread", *SPREAD_RANGE, "The intercept spread")
+        clamp("n_test", *N_TEST_RANGE, "Test samples per task")
+        clamp("seed", *SEED_RANGE, "The seed")
+        clamp("n_hidden", *N_HIDDEN_RANGE, "The number of hidden units")
+        clamp("learning_rate", *LR_RANGE, "The learning rate")
+        clamp("n_epochs", *EPOCHS_RANGE, "The number of epochs")
+        clamp("sweep_repeats", *REPEATS_RANGE, "The number of task draws per sweep cell")
+        if v["strength"] is not None:
+            clamp("strength", *STRENGTH_RANGE, "The sharing strength")
+        if v["n_unrelated"] < 0:
+            notes.append(f"The number of unrelated tasks cannot be negative; {v['n_unrelated']} was changed to 0.")
+            v["n_unrelated"] = 0
+        if v["n_unrelated"] > v["n_tasks"]:
+            notes.append(
+                f"There cannot be more unrelated tasks ({v['n_unrelated']}) than tasks ({v['n_tasks']}); "
+                f"unrelated tasks set to {v['n_tasks']}."
+            )
+            v["n_unrelated"] = v["n_tasks"]
+        if v["family"] not in FAMILIES:
+            notes.append(f"Unknown task family {v['family']!r}; using 'linear'.")
+            v["family"] = "linear"
+        if v["model"] not in MODEL_LABELS:
+            notes.append(f"Unknown MTL model {v['model']!r}; using the mean-regularized one.")
+            v["model"] = "mean_regularized"
+        k_max = min(v["n_tasks"], v["n_features"])
+        if not 1 <= v["k"] <= k_max:
+            new = min(max(v["k"], 1), k_max)
+            notes.append(
+                f"The shared subspace dimension k must be between 1 and min(tasks, features) = {k_max}; "
+                f"{v['k']} was changed to {new}."
+            )
+            v["k"] = new
+        d = v["n_features"]
+        for name, other_default in (("x_feature", 0), ("y_feature", 1)):
+            if not 0 <= v[name] < d:
+                notes.append(
+                    f"Feature x{v[name] + 1} does not exist with {d} features; showing x{other_default + 1} instead."
+                )
+                v[name] = other_default
+        if v["x_feature"] == v["y_feature"]:
+            v["y_feature"] = (v["x_feature"] + 1) % d
+            notes.append(
+                f"The two plotted features must differ; showing x{v['x_feature'] + 1} against x{v['y_feature'] + 1}."
+            )
+        return Scenario(**v), notes
+
+    # ------------------------------------------------------------------ URL/JSON
+    def to_query_params(self) -> dict[str, str]:
+        """Every field as a string, under the short URL names of `URL_NAMES`."""
+        out = {}
+        for f in fields(self):
+            out[URL_NAMES[f.name]] = _to_text(f.name, getattr(self, f.name))
+        return out
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, Any]) -> tuple["Scenario", list[str]]:
+        """Parse URL query parameters (strings); unknown keys are ignored.
+
+        Returns the validated scenario and notes about every value that could
+        not be used (each such value keeps its default).
+        """
+        notes: list[str] = []
+        values: dict[str, Any] = {}
+        by_url = {u: n for n, u in URL_NAMES.items()}
+        for key, raw in params.items():
+            name = by_url.get(key) or (key if key in URL_NAMES else None)
+            if name is None:
+                continue
+            if isinstance(raw, (list, tuple)):
+                raw = raw[-1] if raw else ""
+            try:
+                values[name] = _from_text(name, str(raw))
+            except ValueError as exc:
+                notes.append(f"Ignored {key}={raw!r} in the link: {exc}")
+        scenario, more = cls(**values).validated() if values else (cls(), [])
+        return scenario, notes + more
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["strength"] = "auto" if self.strength is None else self.strength
+        return d
+
+    def to_json(self) -> str:
+        """Indented JSON with a format marker (see `from_json`)."""
+        return json.dumps({"format": JSON_FORMAT, "scenario": self.to_dict()}, indent=2)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> tuple["Scenario", list[str]]:
+        """A scenario from a (JSON) mapping; bad or unknown entries are reported and skipped."""
+        notes: list[str] = []
+        values: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for key, raw in data.items():
+            if key not in known:
+                notes.append(f"Ignored unknown setting {key!r}.")
+                continue
+            try:
+                values[key] = _coerce(key, raw)
+            except ValueError as exc:
+                notes.append(f"Ignored {key}={raw!r}: {exc}")
+        scenario, more = cls(**values).validated()
+        return scenario, notes + more
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> tuple["Scenario", list[str]]:
+        """Parse the JSON of `to_json` (or a bare mapping of fields).
+
+        Raises
+        ------
+        ValueError
+            With a plain message if the text is not JSON or not a scenario.
+        """
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValueError("The file is not UTF-8 text; it is not a scenario saved by this app.") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"This is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+        if isinstance(data, dict) and "scenario" in data and isinstance(data["scenario"], dict):
+            data = data["scenario"]
+        if not isinstance(data, dict):
+            raise ValueError("The JSON must be an object with the scenario's settings.")
+        if not any(k in {f.name for f in fields(cls)} for k in data):
+            raise ValueError("The JSON holds no scenario settings (e.g. 'n_tasks', 'relatedness').")
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> "Scenario":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_engine_kwargs(
+        cls, kwargs: Mapping[str, Any], model: str = "mean_regularized", strength: float | str | None = "auto", **extra: Any
+    ) -> "Scenario":
+        """A scenario from `mtl_core.make_tasks` keyword arguments (the engine's command line).
+
+        ``model`` may be a dashboard key or a command-line key ("meanreg",
+        "lowrank", "jointfeature", "subspace", "hidden"); ``strength`` a number
+        or "auto"; ``extra`` any other field (``k``, ``n_hidden``, ...).
+        ``n_train`` may be one integer, or one per task where all tasks but the
+        first have the same size (the first is then the data-poor task).
+
+        Raises
+        ------
+        ValueError
+            For settings a dashboard scenario cannot hold (named in the message).
+        """
+        values: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for key, value in kwargs.items():
+            if key == "n_train":
+                continue
+            if key not in known:
+                raise ValueError(f"The dashboard has no setting {key!r}.")
+            values[key] = value
+        n_train = kwargs.get("n_train", cls.n_train)
+        if isinstance(n_train, (list, tuple)):
+            sizes = [int(n) for n in n_train]
+            if len(sizes) == 1 or len(set(sizes)) == 1:
+                values["n_train"] = sizes[0]
+            elif len(set(sizes[1:])) == 1:
+                values["n_train"], values["poor_task_n"] = sizes[1], sizes[0]
+            else:
+                raise ValueError(
+                    "The dashboard supports one training size for every task, or one for task 1 and one for all "
+                    f"the others; got {sizes}."
+                )
+        else:
+            values["n_train"] = int(n_train)
+        key = _CLI_MODELS.get(str(model).lower(), str(model).lower())
+        if key not in MODEL_LABELS:
+            raise ValueError(f"Unknown MTL model {model!r}; choose from {', '.join(MODEL_LABELS)}.")
+        values["model"] = key
+        values["strength"] = None if strength in (None, "auto") else float(strength)
+        values.update(extra)
+        scenario, notes = cls(**values).validated()
+        if notes:
+            raise ValueError(" ".join(notes))
+        return scenario
+
+
+JSON_FORMAT = "mtl-dashboard-scenario/1"
+
+#: The engine command line's model keys.
+_CLI_MODELS = {
+    "meanreg": "mean_regularized",
+    "lowrank": "low_rank",
+    "jointfeature": "joint_feature",
+    "subspace": "shared_subspace",
+    "hidden": "shared_hidden",
+}
+
+#: Short URL parameter names.
+URL_NAMES: dict[str, str] = {
+    "n_tasks": "tasks",
+    "n_features": "features",
+    "relatedness": "rel",
+    "n_train": "n",
+    "poor_task_n": "poor",
+    "n_unrelated": "unrelated",
+    "label_noise": "noise",
+    "seed": "seed",
+    "family": "family",
+    "class_balance": "balance",
+    "intercept_spread": "spread",
+    "n_test": "ntest",
+    "model": "model",
+    "strength": "strength",
+    "k": "k",
+    "n_hidden": "hidden",
+    "learning_rate": "lr",
+    "n_epochs": "epochs",
+    "sweep_repeats": "repeats",
+    "show_pooled": "pooled",
+    "x_feature": "fx",
+    "y_feature": "fy",
+}
+
+_INT_FIELDS = {"n_tasks", "n_features", "n_train", "poor_task_n", "n_unrelated", "seed", "k", "n_hidden", "n_epochs", "n_test",
+               "sweep_repeats"}
+_FLOAT_FIELDS = {"relatedness", "label_noise", "learning_rate", "class_balance", "intercept_spread"}
+_ONE_BASED = {"x_feature", "y_feature"}  # shown as x1, x2, ... in the URL
+
+
+def _to_text(name: str, value: Any) -> str:
+    if name == "strength":
+        return "auto" if value is None else repr(float(value))
+    if name == "show_pooled":
+        return "1" if value else "0"
+    if name in _ONE_BASED:
+        return str(int(value) + 1)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _parse_int(text: str) -> int:
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        f = float(text)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+    if not math.isfinite(f) or f != int(f):
+        raise ValueError("not a whole number")
+    return int(f)
+
+
+def _parse_float(text: str) -> float:
+    try:
+        f = float(text.strip())
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(f):
+        raise ValueError("not a finite number")
+    return f
+
+
+def _from_text(name: str, text: str) -> Any:
+    if name in _INT_FIELDS:
+        return _parse_int(text)
+    if name in _FLOAT_FIELDS:
+        return _parse_float(text)
+    if name in _ONE_BASED:
+        return _parse_int(text.lstrip("xX")) - 1
+    if name == "strength":
+        if text.strip().lower() in ("auto", "cv", ""):
+            return None
+        return _parse_float(text)
+    if name == "show_pooled":
+        t = text.strip().lower()
+        if t in ("1", "true", "yes", "on"):
+            return True
+        if t in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("use 1 or 0")
+    if name == "family":
+        t = text.strip().lower()
+        if t not in FAMILIES:
+            raise ValueError(f"use one of {', '.join(FAMILIES)}")
+        return t
+    if name == "model":
+        t = text.strip().lower().replace("-", "_")
+        if t not in MODEL_LABELS:
+            raise ValueError(f"use one of {', '.join(MODEL_LABELS)}")
+        return t
+    raise ValueError("unknown setting")  # pragma: no cover
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """A JSON value of field ``name`` as the field's type."""
+    if isinstance(raw, str):
+        return _from_text(name, raw) if name not in _ONE_BASED else _parse_int(raw)
+    if name == "strength":
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+            raise ValueError('use a number or "auto"')
+        return float(raw)
+    if name == "show_pooled":
+        if not isinstance(raw, bool):
+            raise ValueError("use true or false")
+        return raw
+    if name in _INT_FIELDS or name in _ONE_BASED:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw != int(raw):
+            raise ValueError("not a whole number")
+        return int(raw)
+    if name in _FLOAT_FIELDS:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+            raise ValueError("not a number")
+        return float(raw)
+    raise ValueError("use a text value")
+
+
+DEFAULT_SCENARIO = Scenario()

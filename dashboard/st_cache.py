@@ -1,0 +1,165 @@
+"""Bounded Streamlit caches around the pure computations (the only Streamlit-aware compute module).
+
+Keys are plain tuples (`Scenario.data_key()`, `Scenario.mtl_key()`, ...), so
+hashing is cheap and moving back to a setting is instant.  Fits are cached one
+by one, so changing only the MTL model refits only the MTL model, and changing
+only the learning rate re-runs only the gradient-descent training.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from mtl_core import TaskSet
+
+from . import compute, sweeps
+from .scenario import Scenario
+
+TTL = 60 * 60  # seconds
+_BASELINE_KEY = None  # STL and pooled do not depend on the MTL choice
+
+
+def _dumps(key: tuple | None) -> str:
+    """A cache key as one string (Streamlit hashes a string much faster than nested tuples)."""
+    return json.dumps(key)
+
+
+def _loads(text: str) -> tuple | None:
+    def tup(x):
+        return tuple(tup(v) for v in x) if isinstance(x, list) else x
+
+    value = json.loads(text)
+    return None if value is None else tup(value)
+
+
+@st.cache_data(max_entries=48, ttl=TTL, show_spinner=False)
+def _taskset(data_key: str) -> TaskSet:
+    return compute.make_taskset_from_key(_loads(data_key))
+
+
+def taskset(data_key: tuple) -> TaskSet:
+    return _taskset(_dumps(data_key))
+
+
+@st.cache_data(max_entries=160, ttl=TTL, show_spinner=False)
+def _exact_fit(data_key: str, role: str, mtl_key: str) -> compute.FitOutcome:
+    return compute.fit_exact(_taskset(data_key), role, _loads(mtl_key))
+
+
+def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
+    return _exact_fit(_dumps(data_key), role, _dumps(mtl_key))
+
+
+@st.cache_data(max_entries=160, ttl=TTL, show_spinner=False)
+def _gd_fit(data_key: str, role: str, mtl_key: str, strength: float, lr: float, epochs: int) -> compute.FitOutcome:
+    return compute.fit_gd(_taskset(data_key), role, _loads(mtl_key), strength, lr, epochs)
+
+
+def gd_fit(data_key: tuple, role: str, mtl_key: tuple | None, strength: float, lr: float, epochs: int) -> compute.FitOutcome:
+    return _gd_fit(_dumps(data_key), role, _dumps(mtl_key), float(strength), float(lr), int(epochs))
+
+
+def _role_key(scenario: Scenario, role: str) -> tuple | None:
+    return scenario.mtl_key() if role == "mtl" else _BASELINE_KEY
+
+
+def compare_data(scenario: Scenario, with_gd: bool = True) -> compute.CompareData:
+    """The Compare page's fits for ``scenario``, from the caches (raises the engine's ValueError for bad data)."""
+    data_key = scenario.data_key()
+    ts = taskset(data_key)
+    exact = {role: exact_fit(data_key, role, _role_key(scenario, role)) for role in compute.ROLES}
+    gd: dict[str, compute.FitOutcome] = {}
+    if with_gd:
+        for role in compute.ROLES:
+            if exact[role].ok:
+                gd[role] = gd_fit(
+                    data_key, role, _role_key(scenario, role), compute.chosen_strength(exact[role].model),
+                    float(scenario.learning_rate), int(scenario.n_epochs),
+                )
+    return compute.assemble(scenario, ts, exact, gd)
+
+
+def structure_fit(scenario: Scenario, model_key: str, strength: float | None) -> compute.FitOutcome:
+    """Fit of one MTL formulation for the Models page (shares the Compare page's cache)."""
+    spec = scenario.replace(model=model_key, strength=strength).mtl_key()
+    return exact_fit(scenario.data_key(), "mtl", spec)
+
+
+def stl_fit(scenario: Scenario) -> compute.FitOutcome:
+    return exact_fit(scenario.data_key(), "stl", _BASELINE_KEY)
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner=False)
+def sweep_summary(spec: sweeps.SweepSpec, _progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    return sweeps.run_sweep(spec, progress=_progress)
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner=False)
+def _lambda_path(data_key: str, repeats: int, _progress: Callable[[int, int], None] | None = None) -> Any:
+    return sweeps.run_lambda_path_from_key(_loads(data_key), repeats=repeats, progress=_progress)
+
+
+def lambda_path(data_key: tuple, repeats: int, _progress: Callable[[int, int], None] | None = None) -> Any:
+    return _lambda_path(_dumps(data_key), repeats, _progress=_progress)
+
+
+@st.cache_resource
+def kaleido_lock() -> threading.Lock:
+    """One lock for the whole server: kaleido's shared sync server is not thread-safe across sessions."""
+    return threading.Lock()
+
+
+class ProgressCounter:
+    """Progress reported by a computation running in a worker thread (read by the script thread)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = int(done), int(total)
+
+
+def with_progress(label: str, func: Callable[..., Any], *args: Any) -> Any:
+    """Run the cached ``func(*args, _progress=counter)`` in a worker thread and show a progress bar.
+
+    The bar is drawn by the script thread (never inside the cached function, so
+    cache replay stays clean) and only when the function actually computes: a
+    cache hit returns at once without any bar.
+    """
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    counter = ProgressCounter()
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = func(*args, _progress=counter)
+        except BaseException as exc:  # re-raised in the script thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=target, name="mtl-progress", daemon=True)
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        add_script_run_ctx(worker, ctx)
+    worker.start()
+    placeholder = st.empty()
+    bar = None
+    while worker.is_alive():
+        worker.join(0.1)
+        if counter.total and worker.is_alive():
+            frac = min(1.0, counter.done / counter.total)
+            text = f"{label}: {counter.done} of {counter.total} fits"
+            if bar is None:
+                bar = placeholder.progress(frac, text=text)
+            else:
+                bar.progress(frac, text=text)
+    placeholder.empty()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

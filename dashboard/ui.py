@@ -1,0 +1,391 @@
+"""Streamlit side of the dashboard: shared scenario state, the sidebar, charts and export buttons.
+
+State model
+-----------
+``st.session_state["scenario"]`` is the one source of truth, shared by every
+page.  Sidebar widgets have keys ``w_<field>``; they are created in ``app.py``
+on every run, so they survive page switches.  A widget that is not drawn in a
+run (presenter mode, or a model option that does not apply) loses its state at
+the end of that run; `init_state` restores it from the scenario at the start of
+the next.  Presets and loaded scenario files write the widget keys from
+callbacks (which run before the widgets are created).
+
+The URL holds the whole scenario (`sync_url`), written back on every run
+because Streamlit drops query parameters on page switches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any, Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from .export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
+from .model_info import INFO
+from .presets import PRESETS, matching_preset
+from .scenario import (
+    EPOCHS_OPTIONS,
+    LR_OPTIONS,
+    MODEL_LABELS,
+    N_FEATURES_RANGE,
+    N_HIDDEN_RANGE,
+    N_TASKS_RANGE,
+    N_TRAIN_OPTIONS,
+    NOISE_RANGE,
+    SEED_RANGE,
+    STRENGTH_OPTIONS,
+    STRENGTH_SYMBOL,
+    STRENGTH_PARAM,
+    Scenario,
+    fmt_strength,
+    options_with,
+)
+
+W = "w_"
+POOR_OPTIONS = (4, 5, 6, 8, 10, 12, 15, 20)
+FIELDS = [f.name for f in fields(Scenario)]
+
+
+# ----------------------------------------------------------------------------- state
+
+
+def _widget_values(s: Scenario) -> dict[str, Any]:
+    values = {W + name: getattr(s, name) for name in FIELDS}
+    values[W + "strength_auto"] = s.strength is None
+    values[W + "strength"] = s.strength if s.strength is not None else INFO[s.model].view_strength
+    values[W + "poor_on"] = s.poor_task_n > 0
+    values[W + "poor_task_n"] = s.poor_task_n if s.poor_task_n else 5
+    return values
+
+
+def load_scenario(scenario: Scenario) -> None:
+    """Make ``scenario`` current: store it and set every sidebar widget to it (call from callbacks)."""
+    st.session_state.update(_widget_values(scenario))
+    st.session_state["scenario"] = scenario
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def init_state() -> None:
+    """First run of a session: scenario from the URL. Later runs: restore widget keys that were dropped."""
+    ss = st.session_state
+    if "scenario" not in ss:
+        params = st.query_params.to_dict()
+        scenario, notes = Scenario.from_query_params(params)
+        ss["presenter"] = _flag(params.get("presenter", "0"))
+        ss["messages"] = [("warning", n) for n in notes]
+        load_scenario(scenario)
+    else:
+        for key, value in _widget_values(ss["scenario"]).items():
+            if key not in ss:
+                ss[key] = value
+
+
+def current_scenario() -> Scenario:
+    return st.session_state["scenario"]
+
+
+def presenter() -> bool:
+    return bool(st.session_state.get("presenter", False))
+
+
+def add_message(kind: str, text: str) -> None:
+    st.session_state.setdefault("messages", []).append((kind, text))
+
+
+def show_messages() -> None:
+    """Show (once) the messages queued by the URL parser, presets and loaders."""
+    for kind, text in st.session_state.pop("messages", []):
+        getattr(st, kind if kind in ("warning", "error", "info", "success") else "info")(text)
+
+
+def share_link(scenario: Scenario, presenter_view: bool = False) -> str:
+    """The full link that reopens ``scenario`` (this page, the scenario in the query string)."""
+    from urllib.parse import urlencode
+
+    params = scenario.to_query_params()
+    if presenter_view:
+        params["presenter"] = "1"
+    try:
+        base = st.context.url or ""
+    except Exception:  # noqa: BLE001 - no browser context (e.g. tests)
+        base = ""
+    return f"{base}?{urlencode(params)}"
+
+
+def sync_url(scenario: Scenario) -> None:
+    """Write the whole scenario (and the presenter flag) into the URL."""
+    params = scenario.to_query_params()
+    if presenter():
+        params["presenter"] = "1"
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+# ----------------------------------------------------------------------------- callbacks
+
+
+def _apply_preset(key: str) -> None:
+    load_scenario(PRESETS[key].scenario)
+    add_message("success", f"Preset loaded: **{PRESETS[key].label}**.")
+
+
+def _load_uploaded() -> None:
+    upload = st.session_state.get("scenario_upload")
+    if upload is None:
+        return
+    _load_text(upload.getvalue(), f"the file {upload.name}")
+
+
+def _load_pasted() -> None:
+    _load_text(st.session_state.get("scenario_text", ""), "the pasted text")
+
+
+def _load_text(text: str | bytes, what: str) -> None:
+    try:
+        scenario, notes = Scenario.from_json(text)
+    except ValueError as exc:
+        add_message("error", f"Could not load {what}: {exc} Your current scenario is unchanged.")
+        return
+    load_scenario(scenario)
+    add_message("success", f"Scenario loaded from {what}.")
+    for n in notes:
+        add_message("warning", n)
+
+
+def _model_changed() -> None:
+    """A new formulation: its own typical strength; the slow-to-cross-validate neural net starts fixed."""
+    ss = st.session_state
+    model = ss[W + "model"]
+    ss[W + "strength"] = INFO[model].view_strength
+    if model == "shared_hidden":
+        ss[W + "strength_auto"] = False
+
+
+def _reset() -> None:
+    load_scenario(Scenario())
+    add_message("info", "Scenario reset to the defaults.")
+
+
+# ----------------------------------------------------------------------------- sidebar
+
+
+def _clamp_key(key: str, lo: Any, hi: Any, message: Callable[[Any, Any], str] | None = None) -> None:
+    ss = st.session_state
+    value = ss[key]
+    if value < lo or value > hi:
+        new = min(max(value, lo), hi)
+        ss[key] = new
+        if message:
+            st.warning(message(value, new))
+
+
+def sidebar() -> Scenario:
+    """Draw the sidebar (presets, scenario, model, training, view, share) and return the scenario."""
+    ss = st.session_state
+    pres = presenter()
+    with st.sidebar:
+        if pres:
+            st.caption("Presenter view: only the lesson controls are shown. Remove `presenter=1` from the address for all of them.")
+        st.markdown("#### Classroom presets")
+        active = matching_preset(ss["scenario"])
+        for p in PRESETS.values():
+            st.button(
+                p.label, key=f"preset_{p.key}", on_click=_apply_preset, args=(p.key,), width="stretch",
+                type="primary" if active is not None and active.key == p.key else "secondary",
+                help=p.lesson.replace("*", ""),
+            )
+
+        st.markdown("#### Tasks")
+        if not pres:
+            st.slider("Number of tasks", *N_TASKS_RANGE, key=W + "n_tasks", help="All tasks share the same input features.")
+        _clamp_key(
+            W + "n_unrelated", 0, ss[W + "n_tasks"],
+            lambda old, new: f"Unrelated tasks reduced from {old} to {new}: there are only {new} tasks.",
+        )
+        st.slider(
+            "Unrelated tasks", 0, int(ss[W + "n_tasks"]), key=W + "n_unrelated",
+            help="The last tasks get true weights drawn independently of the others.",
+        )
+        st.slider(
+            "Relatedness of the tasks", 0.0, 1.0, step=0.05, key=W + "relatedness",
+            help="Expected cosine similarity between two related tasks' true weight vectors: 1 = identical tasks, 0 = unrelated.",
+        )
+        st.select_slider(
+            "Training samples per task", options=options_with(N_TRAIN_OPTIONS, int(ss[W + "n_train"])), key=W + "n_train",
+            help="Every task gets this many training samples; 1000 test samples per task measure accuracy.",
+        )
+        if not pres:
+            st.checkbox("Make task 1 data-poor", key=W + "poor_on", help="Task 1 gets fewer training samples than the others.")
+            if ss[W + "poor_on"]:
+                st.select_slider(
+                    "Task 1's training samples", options=options_with(POOR_OPTIONS, int(ss[W + "poor_task_n"])),
+                    key=W + "poor_task_n",
+                )
+            st.slider("Features", *N_FEATURES_RANGE, key=W + "n_features",
+                      help="Input dimension. With more than 2, the boundary panels show a plane of two features.")
+            st.slider("Label noise", *NOISE_RANGE, step=0.05, key=W + "label_noise", format="%.2f",
+                      help="Probability that a label is flipped; the best possible accuracy is 1 − noise.")
+            st.radio("Task family", ["linear", "nonlinear"], key=W + "family", horizontal=True,
+                     help="Nonlinear: curved boundaries built on shared hidden features (try the shared hidden layer model).")
+            st.number_input("Seed", *SEED_RANGE, step=1, key=W + "seed",
+                            help="Same scenario and seed, same pictures.")
+            with st.expander("More data settings"):
+                st.slider("Class-1 rate", 0.05, 0.95, step=0.05, key=W + "class_balance", format="%.2f")
+                st.slider("Intercept spread between tasks", 0.0, 2.0, step=0.1, key=W + "intercept_spread", format="%.1f")
+
+            st.markdown("#### Model")
+            st.selectbox("MTL model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=W + "model",
+                         on_change=_model_changed)
+            model = ss[W + "model"]
+            sym = STRENGTH_SYMBOL[STRENGTH_PARAM[model]]
+            st.toggle(f"Choose {sym} by cross-validation (auto)", key=W + "strength_auto")
+            st.select_slider(
+                f"Sharing strength {sym}" if STRENGTH_PARAM[model] == "lam" else f"Regularization strength {sym}",
+                options=options_with(STRENGTH_OPTIONS, float(ss[W + "strength"])), key=W + "strength",
+                format_func=fmt_strength, disabled=bool(ss[W + "strength_auto"]),
+            )
+            if model == "shared_subspace":
+                k_max = min(int(ss[W + "n_tasks"]), int(ss[W + "n_features"]))
+                _clamp_key(W + "k", 1, k_max)
+                if k_max > 1:
+                    st.slider("Subspace dimension k", 1, k_max, key=W + "k")
+                else:
+                    st.caption("Subspace dimension k = 1.")
+            if model == "shared_hidden":
+                st.slider("Hidden units", *N_HIDDEN_RANGE, key=W + "n_hidden")
+            if model == "shared_hidden" and ss[W + "strength_auto"]:
+                st.caption("Cross-validating the neural network can take half a minute the first time; a fixed α is instant.")
+        st.toggle("Also show pooled (one model for all tasks)", key=W + "show_pooled")
+
+        if not pres:
+            with st.expander("Training replay (gradient descent)"):
+                st.select_slider("Learning rate", options=options_with(LR_OPTIONS, float(ss[W + "learning_rate"])),
+                                 key=W + "learning_rate")
+                st.select_slider("Epochs", options=options_with(EPOCHS_OPTIONS, int(ss[W + "n_epochs"])), key=W + "n_epochs")
+            d = int(ss[W + "n_features"])
+            if d > 2:
+                with st.expander("Plane of the boundary plots", expanded=True):
+                    _clamp_key(W + "x_feature", 0, d - 1)
+                    _clamp_key(W + "y_feature", 0, d - 1)
+                    st.selectbox("Horizontal axis", list(range(d)), format_func=lambda j: f"x{j + 1}", key=W + "x_feature")
+                    others = [j for j in range(d) if j != ss[W + "x_feature"]]
+                    if ss[W + "y_feature"] not in others:
+                        ss[W + "y_feature"] = others[0]
+                    st.selectbox("Vertical axis", others, format_func=lambda j: f"x{j + 1}", key=W + "y_feature")
+                    st.caption("The other features are fixed at their mean.")
+
+    values = asdict(ss["scenario"])
+    for name in FIELDS:
+        if W + name in ss:
+            values[name] = ss[W + name]
+    values["strength"] = None if ss[W + "strength_auto"] else float(ss[W + "strength"])
+    values["poor_task_n"] = int(ss[W + "poor_task_n"]) if ss[W + "poor_on"] else 0
+    for name in ("n_tasks", "n_features", "n_train", "n_unrelated", "seed", "k", "n_hidden", "n_epochs", "x_feature",
+                 "y_feature", "sweep_repeats", "n_test"):
+        values[name] = int(values[name])
+    for name in ("relatedness", "label_noise", "learning_rate", "class_balance", "intercept_spread"):
+        values[name] = float(values[name])
+    scenario, notes = Scenario(**values).validated()
+    for n in notes:
+        st.sidebar.warning(n)
+    ss["scenario"] = scenario
+    if not pres:
+        share_box(scenario)
+    return scenario
+
+
+def share_box(scenario: Scenario) -> None:
+    with st.sidebar.expander("Share & save"):
+        st.markdown("**Share:** this link (also in the address bar) reopens exactly these pictures.")
+        st.code(share_link(scenario), language=None, wrap_lines=True)
+        st.markdown("For the class on a projector, with fewer controls:")
+        st.code(share_link(scenario, presenter_view=True), language=None, wrap_lines=True)
+        st.download_button(
+            "Download this scenario (JSON)", data=scenario.to_json(), file_name=f"mtl-scenario-{scenario.slug()}.json",
+            mime="application/json", key="dl_scenario_sidebar", on_click="ignore", width="stretch",
+        )
+        st.file_uploader("Load a scenario file", type=["json"], key="scenario_upload", on_change=_load_uploaded,
+                         help="A JSON file saved with the button above (at most 5 MB).")
+        st.text_area("…or paste scenario JSON", key="scenario_text", height=90)
+        st.button("Load pasted scenario", on_click=_load_pasted, key="load_pasted", width="stretch")
+        st.button("Reset to defaults", on_click=_reset, key="reset_defaults", width="stretch")
+        st.radio("Chart camera button saves", ["png", "svg"], key="img_format", horizontal=True,
+                 format_func=lambda f: "PNG (3×)" if f == "png" else "SVG (vector)")
+
+
+# ----------------------------------------------------------------------------- charts and exports
+
+
+def chart(fig: go.Figure, page: str, name: str, scenario: Scenario, key: str | None = None) -> None:
+    """A chart with the app's config: explicit template (theme=None), full width, named image download."""
+    fmt = st.session_state.get("img_format", "png")
+    st.plotly_chart(
+        fig, theme=None, width="stretch", config=chart_config(file_stem(page, name, scenario), fmt),
+        key=key or f"chart_{page}_{name}",
+    )
+
+
+def export_section(
+    page: str,
+    title: str,
+    scenario: Scenario,
+    sections: list[tuple[str, str, go.Figure, str]],
+    table: pd.DataFrame | None,
+    notes: list[str],
+    lock: Any,
+    intro: str = "",
+) -> None:
+    """Per-page downloads: interactive HTML report, results CSV, scenario JSON, and a server-rendered image.
+
+    ``sections`` are (key, heading, figure, caption).
+    """
+    st.subheader("Export")
+    st.caption(
+        "Every chart's camera icon (top right of the chart) saves it as an image from your browser. "
+        "Below: the whole page as one interactive, offline HTML report, the numbers, and the scenario."
+    )
+    figs = [(h, f, c) for _, h, f, c in sections]
+    link = share_link(scenario)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Interactive HTML report", data=lambda: html_report(title, scenario, figs, table, notes, intro, link),
+        file_name=f"{file_stem(page, 'report', scenario)}.html", mime="text/html", key=f"dl_report_{page}",
+        on_click="ignore", icon=":material/description:", width="stretch",
+    )
+    if table is not None and not table.empty:
+        c2.download_button(
+            "Results (CSV)", data=csv_text(table), file_name=f"{file_stem(page, 'results', scenario)}.csv",
+            mime="text/csv", key=f"dl_csv_{page}", on_click="ignore", icon=":material/table:", width="stretch",
+        )
+    c3.download_button(
+        "Scenario (JSON)", data=scenario.to_json(), file_name=f"mtl-scenario-{scenario.slug()}.json",
+        mime="application/json", key=f"dl_json_{page}", on_click="ignore", icon=":material/data_object:", width="stretch",
+    )
+    with st.expander("Image made on the server (PNG / SVG / PDF)"):
+        if find_chromium() is None:
+            st.info(NO_CHROMIUM_MESSAGE)
+            return
+        keys = {k: h for k, h, _, _ in sections}
+        a, b = st.columns([3, 1])
+        which = a.selectbox("Chart", list(keys), format_func=keys.get, key=f"static_chart_{page}")
+        fmt = b.selectbox("Format", ["png", "svg", "pdf"], key=f"static_fmt_{page}", format_func=str.upper)
+        fig = next(f for k, _, f, _ in sections if k == which)
+        mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
+        st.download_button(
+            f"Make and download {fmt.upper()}", data=lambda: static_image(fig, fmt, lock=lock),
+            file_name=f"{file_stem(page, which, scenario)}.{fmt}", mime=mime, key=f"dl_static_{page}",
+            on_click="ignore", icon=":material/image:",
+        )
+        st.caption("PNG at 3× resolution, 1400 px wide; rendered with kaleido. The first image takes a few seconds.")
+
+
+def preset_banner(scenario: Scenario) -> None:
+    p = matching_preset(scenario)
+    if p is not None:
+        st.info(f"**Preset: {p.label}.** {p.lesson}", icon=":material/school:")

@@ -1,0 +1,65 @@
+"""Models: each formulation's objective, a plain explanation, and what it shares on the current scenario."""
+
+import streamlit as st
+
+from dashboard import st_cache, ui
+from dashboard.compute import chosen_strength
+from dashboard.model_figures import structure_figure
+from dashboard.model_info import BASELINES, INFO, LOSS_LATEX, mtl_objective
+from dashboard.scenario import STRENGTH_PARAM, STRENGTH_SYMBOL, fmt_strength
+
+PAGE = "models"
+scenario = ui.current_scenario()
+
+st.header("Models: what does each formulation share?")
+st.caption(scenario.summary())
+ui.show_messages()
+st.markdown(
+    "Every model minimizes the tasks' average logistic loss plus a penalty that decides what the tasks share. "
+    "Task *t* has its own data and loss"
+)
+st.latex(LOSS_LATEX)
+
+c1, c2 = st.columns(2)
+for col, key in zip((c1, c2), ("stl", "pooled")):
+    title, latex, text = BASELINES[key]
+    with col:
+        st.markdown(f"#### {title}")
+        st.latex(latex)
+        st.markdown(text)
+
+try:
+    ts = st_cache.taskset(scenario.data_key())
+    stl = st_cache.stl_fit(scenario).model
+except (ValueError, RuntimeError) as exc:
+    st.error(f"These settings cannot be used: {exc}")
+    st.stop()
+
+sections = []
+for key, info in INFO.items():
+    selected = key == scenario.model
+    st.divider()
+    st.markdown(f"### {info.title}" + ("  ·  *selected in the sidebar*" if selected else ""))
+    st.latex(mtl_objective(key))
+    st.markdown(info.explanation)
+    strength = scenario.strength if selected else info.view_strength
+    sym = STRENGTH_SYMBOL[STRENGTH_PARAM[key]]
+    with st.spinner(f"Fitting {info.title}…"):
+        outcome = st_cache.structure_fit(scenario, key, strength)
+    if not outcome.ok:
+        st.warning(outcome.error)
+        continue
+    value = chosen_strength(outcome.model)
+    if selected and scenario.strength is None:
+        strength_text = f"{sym} = {fmt_strength(value)} (chosen by cross-validation)"
+    elif selected:
+        strength_text = f"{sym} = {fmt_strength(value)} (set in the sidebar)"
+    else:
+        strength_text = f"{sym} fixed at {fmt_strength(value)} for this view (select the model in the sidebar to change it)"
+    fig = structure_figure(key, outcome.model, stl, ts, scenario, strength_text)
+    st.caption(info.structure)
+    ui.chart(fig, PAGE, f"structure-{key}", scenario)
+    sections.append((f"structure-{key}", info.title, fig, info.structure))
+
+if not ui.presenter() and sections:
+    ui.export_section(PAGE, "MTL vs STL: Models", scenario, sections, None, [], st_cache.kaleido_lock())

@@ -1,0 +1,78 @@
+"""Sweep: the accuracy gap over relatedness x training samples, learning curves, and the lambda path."""
+
+import streamlit as st
+
+from dashboard import st_cache, sweeps, ui
+from dashboard.sweep_figures import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
+
+PAGE = "sweep"
+AUTO_RUN_SECONDS = 8.0
+scenario = ui.current_scenario()
+
+st.header("Sweep: when does sharing help?")
+st.caption(
+    "Every cell repeats the experiment on fresh task draws (the same draws for every model) and averages. "
+    "The sweep uses STL and pooled with cross-validated ridge and the mean-regularized MTL model "
+    "(3-fold cross-validation here, to keep it quick)."
+)
+ui.show_messages()
+
+if not ui.presenter():
+    st.select_slider(
+        "Task draws per cell (more: smoother, slower)",
+        options=sorted(set(sweeps.REPEAT_OPTIONS) | {int(st.session_state["w_sweep_repeats"])}), key="w_sweep_repeats",
+    )
+repeats = int(st.session_state["w_sweep_repeats"])
+scenario = ui.current_scenario().replace(sweep_repeats=repeats)
+spec = sweeps.sweep_spec(scenario, repeats)
+if scenario.model != "mean_regularized":
+    st.info(
+        f"The sweep shows the mean-regularized MTL model (it is batched and fast); the sidebar's "
+        f"{scenario.mtl_name} is compared on the Compare page."
+    )
+if scenario.poor_task_n:
+    st.info("The sweep gives every task the same number of training samples (the data-poor task is ignored here).")
+
+estimate = sweeps.estimate_seconds(spec)
+approved = st.session_state.setdefault("approved_sweeps", set())
+run = estimate <= AUTO_RUN_SECONDS or spec in approved
+if not run:
+    st.warning(
+        f"This sweep fits {spec.n_problems} task sets × 3 models and may take about {estimate:.0f} s "
+        "(fewer tasks, features or task draws make it faster)."
+    )
+    if st.button("Run the sweep", type="primary", key="run_sweep"):
+        approved.add(spec)
+        run = True
+
+if run:
+    try:
+        summary = st_cache.with_progress("Sweeping relatedness × training samples", st_cache.sweep_summary, spec)
+        path = st_cache.with_progress("Computing the λ path", st_cache.lambda_path, scenario.data_key(), repeats)
+    except (ValueError, RuntimeError) as exc:
+        st.error(f"The sweep could not run with these settings: {exc}")
+        st.stop()
+
+    notes = sweeps.sweep_notice(summary, scenario)
+    st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in notes))
+
+    sections = []
+    st.subheader("Accuracy gap vs STL")
+    heat = gap_heatmap_figure(summary, scenario, spec)
+    ui.chart(heat, PAGE, "gap-heatmap", scenario)
+    sections.append(("gap-heatmap", "Accuracy gap vs STL", heat, ""))
+
+    st.subheader("Learning curves")
+    curve = learning_curve_figure(sweeps.learning_curve(summary, scenario.relatedness), scenario, spec)
+    ui.chart(curve, PAGE, "learning-curves", scenario)
+    sections.append(("learning-curves", "Learning curves", curve, ""))
+
+    st.subheader("From STL to pooling: the sharing strength λ")
+    lam_fig = lambda_path_figure(path, scenario, repeats)
+    ui.chart(lam_fig, PAGE, "lambda-path", scenario)
+    sections.append(("lambda-path", "Sharing strength λ", lam_fig, ""))
+
+    if st.toggle("Show the sweep summary table", key="sweep_show_table"):
+        st.dataframe(summary, hide_index=True, width="stretch")
+    if not ui.presenter():
+        ui.export_section(PAGE, "MTL vs STL: Sweep", scenario, sections, summary, notes, st_cache.kaleido_lock())

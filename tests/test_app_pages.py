@@ -1,0 +1,203 @@
+"""Streamlit AppTest: every page runs at defaults, at every preset, at slider extremes, in presenter mode.
+
+The expected charts are read from the figure JSON each chart sends to the browser.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.presets import PRESETS
+from dashboard.scenario import Scenario
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SWEEP = "pages/sweep_page.py"
+MODELS = "pages/models_page.py"
+COMPARE = "pages/compare_page.py"
+
+COMPARE_TITLES = ["Decision boundaries", "Test accuracy per task", "loss per epoch", "Replay", "similar"]
+SWEEP_TITLES = ["Test-accuracy gap vs STL", "Learning curves", "Sharing strength"]
+MODEL_TITLES = ["mean-regularized", "low-rank", "joint feature", "shared-subspace", "shared-hidden"]
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    return at
+
+
+def query(at: AppTest) -> dict[str, str]:
+    """The app's URL query parameters (one string each)."""
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def titles(at: AppTest) -> list[str]:
+    return [s["layout"]["title"]["text"] for s in specs(at)]
+
+
+def assert_ok(at: AppTest, expected_titles: list[str] = ()) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    found = titles(at)
+    for t in expected_titles:
+        assert any(t.lower() in f.lower() for f in found), (t, found)
+    for spec in specs(at):
+        assert isinstance(spec["layout"]["template"], dict), "figures must carry an explicit template"
+
+
+def test_compare_at_defaults():
+    at = new_app().run()
+    assert_ok(at, COMPARE_TITLES + ["Task weights"])
+    assert len(at.get("plotly_chart")) == 6
+    assert any("What to notice" in m.value for m in at.markdown)
+    assert [m.label for m in at.metric][:3] == ["STL", "MTL (mean-regularized)", "Pooled"]
+    assert query(at)["rel"] == "0.8" and query(at)["strength"] == "auto"
+    # every chart has a named image download in its own toolbar
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["filename"].startswith("mtl-compare-boundaries-T4-d2-rel0.80")
+    assert config["toImageButtonOptions"]["scale"] >= 2
+
+
+def test_sweep_and_models_at_defaults():
+    at = new_app().run()
+    at.switch_page(SWEEP).run()
+    assert_ok(at, SWEEP_TITLES)
+    heat = specs(at)[0]["data"][0]
+    assert heat["zmin"] == -heat["zmax"] and heat["text"]
+    at.switch_page(MODELS).run()
+    assert_ok(at, MODEL_TITLES)
+    assert len(at.get("plotly_chart")) == 5
+    assert len([e for e in at.get("latex")]) >= 8  # the loss, STL, pooled and every formulation
+    at.switch_page(COMPARE).run()
+    assert_ok(at, COMPARE_TITLES)
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_on_every_page(key):
+    at = new_app().run()
+    at.button(key=f"preset_{key}").click().run()
+    assert_ok(at, COMPARE_TITLES)
+    assert at.session_state["scenario"] == PRESETS[key].scenario
+    assert any(PRESETS[key].label in i.value for i in at.info), "the preset's lesson is shown"
+    assert any(PRESETS[key].label in s.value for s in at.success)
+    assert query(at)["seed"] == str(PRESETS[key].scenario.seed)
+    at.session_state["w_sweep_repeats"] = 3  # the quickest sweep: this test checks that the page runs
+    for page, expected in ((SWEEP, SWEEP_TITLES[:1]), (MODELS, MODEL_TITLES[:1])):
+        at.switch_page(page).run()
+        assert_ok(at, expected)
+        assert at.session_state["scenario"] == PRESETS[key].scenario.replace(sweep_repeats=3)
+
+
+EXTREMES = {
+    "smallest": {"w_n_tasks": 2, "w_relatedness": 0.0, "w_n_train": 4, "w_label_noise": 0.45},
+    "largest-tasks": {"w_n_tasks": 20, "w_relatedness": 1.0, "w_n_train": 4, "w_n_unrelated": 20},
+    "many-features": {"w_n_tasks": 3, "w_n_features": 30, "w_n_train": 500, "w_label_noise": 0.0},
+    "data-poor": {"w_poor_on": True, "w_poor_task_n": 4, "w_n_train": 500},
+    "nonlinear-hidden": {"w_family": "nonlinear", "w_model": "shared_hidden", "w_strength_auto": False,
+                         "w_strength": 1e-5, "w_n_hidden": 2, "w_n_epochs": 20},
+    "low-rank-auto": {"w_model": "low_rank", "w_strength_auto": True},
+    "joint-auto-3d": {"w_model": "joint_feature", "w_strength_auto": True, "w_n_features": 3},
+    "subspace": {"w_model": "shared_subspace", "w_strength_auto": False, "w_strength": 100.0, "w_n_features": 3},
+    "subspace-auto": {"w_model": "shared_subspace", "w_strength_auto": True},
+    "mean-reg-0": {"w_strength_auto": False, "w_strength": 1e-5, "w_show_pooled": False},
+    "mean-reg-100": {"w_strength_auto": False, "w_strength": 100.0, "w_learning_rate": 5.0, "w_n_epochs": 300},
+    "slow-learning": {"w_learning_rate": 0.01, "w_n_epochs": 20},
+    "skewed-classes": {"w_class_balance": 0.05, "w_intercept_spread": 2.0, "w_n_train": 4, "w_n_tasks": 6},
+    "big-seed": {"w_seed": 99_999, "w_label_noise": 0.45, "w_relatedness": 0.05},
+}
+
+
+@pytest.mark.parametrize("name", list(EXTREMES))
+def test_slider_extremes_do_not_crash(name):
+    at = new_app().run()
+    for key, value in EXTREMES[name].items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if not at.error:  # an engine ValueError is shown as a message; otherwise the page is complete
+        assert_ok(at, COMPARE_TITLES[:2])
+    scenario = at.session_state["scenario"]
+    assert scenario.n_unrelated <= scenario.n_tasks
+    at.switch_page(MODELS).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_sweep_extremes_ask_before_long_runs():
+    at = new_app().run()
+    at.session_state["w_n_tasks"] = 20
+    at.session_state["w_n_features"] = 30
+    at.switch_page(SWEEP).run()
+    assert not at.exception
+    assert any("may take about" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 0
+    assert at.button(key="run_sweep")
+
+
+def test_fewer_tasks_than_unrelated_tasks_is_explained_and_keeps_the_rest():
+    at = new_app().run()
+    at.slider(key="w_n_tasks").set_value(6).run()
+    at.slider(key="w_n_unrelated").set_value(5).run()
+    at.slider(key="w_relatedness").set_value(0.35).run()
+    at.slider(key="w_n_tasks").set_value(3).run()
+    assert not at.exception
+    assert any("Unrelated tasks reduced from 5 to 3" in w.value for w in at.sidebar.warning)
+    s = at.session_state["scenario"]
+    assert (s.n_tasks, s.n_unrelated, s.relatedness) == (3, 3, 0.35)
+
+
+def test_url_round_trip_reproduces_the_scenario():
+    s = Scenario(n_tasks=5, relatedness=0.65, n_train=30, poor_task_n=6, model="low_rank", strength=0.01,
+                 show_pooled=False, seed=7, label_noise=0.2, n_epochs=50)
+    at = new_app(s.to_query_params()).run()
+    assert_ok(at, COMPARE_TITLES[:2])
+    assert at.session_state["scenario"] == s
+    assert query(at) == s.to_query_params()
+    first = specs(at)[1]
+    at.switch_page(SWEEP).run()
+    assert query(at) == s.to_query_params()  # written back after a page switch
+    # a new session opened from the link draws the same figures
+    again = new_app(s.to_query_params()).run()
+    assert specs(again)[1]["data"] == first["data"]
+
+
+def test_bad_url_values_are_explained():
+    at = new_app({"tasks": "many", "rel": "2", "unrelated": "9", "model": "svm"}).run()
+    assert not at.exception
+    texts = " ".join(w.value for w in at.warning)
+    assert "Ignored tasks='many'" in texts and "model" in texts
+    assert "Relatedness must be between 0 and 1" in texts
+    s = at.session_state["scenario"]
+    assert s.relatedness == 1.0 and s.n_unrelated == s.n_tasks
+
+
+def test_presenter_mode_hides_controls():
+    at = new_app({"presenter": "1"}).run()
+    assert_ok(at, COMPARE_TITLES)
+    labels = [w.label for w in at.sidebar.slider] + [w.label for w in at.sidebar.number_input]
+    assert "Relatedness of the tasks" in labels and "Seed" not in labels and "Number of tasks" not in labels
+    assert len(at.get("download_button")) == 0
+    at.switch_page(SWEEP).run()
+    assert query(at)["presenter"] == "1"
+    assert not at.exception
+
+
+def test_engine_errors_are_shown_as_messages(monkeypatch):
+    from dashboard import compute
+
+    def boom(key):
+        raise ValueError("n_tasks must be an integer in [1, 20], got 99")
+
+    monkeypatch.setattr(compute, "make_taskset_from_key", boom)
+    at = new_app({"seed": "4242"}).run()  # a scenario no other test has cached
+    assert not at.exception
+    assert any("cannot be used" in e.value for e in at.error)
+    at.switch_page(MODELS).run()
+    assert not at.exception and at.error

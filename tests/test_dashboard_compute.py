@@ -1,0 +1,103 @@
+"""Fits, results table, captions, presets' lessons and the sweep helpers (no Streamlit)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import compute, sweeps
+from dashboard.presets import PRESETS, matching_preset
+from dashboard.scenario import Scenario
+
+TABLE_COLUMNS = ["model", "task", "task_name", "related", "n_train", "train_accuracy", "test_accuracy",
+                 "train_loss", "test_loss", "bayes_accuracy", "gap_vs_stl"]
+
+
+@pytest.fixture(scope="module")
+def default_data():
+    return compute.compare_scenario(Scenario())
+
+
+def test_compare_scenario_fits_every_role(default_data):
+    d = default_data
+    assert all(d.exact[r].ok for r in compute.ROLES) and all(d.gd[r].ok for r in compute.ROLES)
+    assert list(d.table.columns[: len(TABLE_COLUMNS)]) == TABLE_COLUMNS
+    assert set(d.table["model"]) == {"STL", "Pooled", "MTL (mean-regularized)"}
+    stl = d.table[d.table.model == "STL"]
+    assert np.allclose(stl["gap_vs_stl"], 0)
+    assert len(d.gd["mtl"].model.history_["epoch"]) <= compute.MAX_SNAPSHOTS + 1
+
+
+def test_same_scenario_same_numbers(default_data):
+    again = compute.compare_scenario(Scenario(), with_gd=False)
+    pd.testing.assert_frame_equal(default_data.table, again.table)
+
+
+def test_notice_speaks_in_points(default_data):
+    sentences = compute.notice(default_data)
+    assert sentences and "points" in sentences[0]
+    assert any("Bayes" in s or "No classifier" in s for s in sentences)
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_shows_its_lesson(key):
+    preset = PRESETS[key]
+    data = compute.compare_scenario(preset.scenario, with_gd=False)
+    assert all(o.ok for o in data.exact.values())
+    assert preset.check(data.table), data.table.pivot(index="task", columns="model", values="test_accuracy")
+    assert matching_preset(preset.scenario) is preset
+
+
+def test_cross_validation_impossible_falls_back_with_a_note():
+    from mtl_core import make_tasks
+
+    ts = make_tasks(n_tasks=3, n_train=2, seed=0)  # one sample of each class per task: no CV possible
+    for role, key in (("stl", None), ("mtl", ("mean_regularized", None))):
+        out = compute.fit_exact(ts, role, key)
+        assert out.ok and any("was fixed at" in n for n in out.notes), out
+
+
+def test_every_mtl_model_fits_with_auto_or_falls_back():
+    ts = compute.make_taskset(Scenario(n_tasks=3))
+    for model in ("low_rank", "joint_feature", "shared_subspace"):
+        out = compute.fit_exact(ts, "mtl", (model, None) + ((("k", 1),) if model == "shared_subspace" else ()))
+        assert out.ok, out.error
+
+
+def test_gd_divergence_is_a_message_not_an_exception():
+    ts = compute.make_taskset(Scenario())
+    out = compute.fit_gd(ts, "stl", None, 0.01, learning_rate=1e308, n_epochs=20)
+    assert not out.ok and "learning rate" in out.error
+    assert compute.fit_gd(ts, "stl", None, 0.01, learning_rate=5.0, n_epochs=20).ok
+
+
+def test_engine_value_errors_become_messages():
+    ts = compute.make_taskset(Scenario(n_tasks=2, n_features=2))
+    out = compute.fit_exact(ts, "mtl", ("shared_subspace", 0.01, ("k", 5)))
+    assert not out.ok and "k must be" in out.error
+
+
+def test_cosine_helpers():
+    W = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    C = compute.cosine_matrix(W)
+    assert C[0, 0] == 1 and C[0, 1] == 0 and C[2, 2] == 0
+    assert np.allclose(compute.cosine_to_truth(W[:2], np.array([[2.0, 0.0], [0.0, -1.0]])), [1, -1])
+
+
+def test_sweep_spec_contains_the_scenario_and_threads_match_one_call():
+    s = Scenario(relatedness=0.65, n_train=12)
+    spec = sweeps.sweep_spec(s, repeats=2)
+    assert 0.65 in spec.relatedness and 12 in spec.n_train
+    small = sweeps.SweepSpec((0.0, 1.0), (5, 10), 2, 0, 1.0, spec.data)
+    summary = sweeps.run_sweep(small, progress=lambda d, t: None)
+    from mtl_core import experiments
+
+    one = experiments.sweep(relatedness=[0.0, 1.0], n_train=[5, 10], models=sweeps.sweep_models(small), repeats=2,
+                            seed=0, **small.data_kwargs).summary
+    cols = ["relatedness", "n_train", "model"]
+    a = summary.sort_values(cols).reset_index(drop=True)
+    b = one.sort_values(cols).reset_index(drop=True)
+    assert np.allclose(a["gap_mean"], b["gap_mean"]) and np.allclose(a["mean_accuracy"], b["mean_accuracy"])
+    curve = sweeps.learning_curve(summary, 0.9)
+    assert set(curve["relatedness"]) == {1.0}
+    assert sweeps.sweep_notice(summary, s)
+    assert 0 < sweeps.estimate_seconds(sweeps.sweep_spec(Scenario())) < 8

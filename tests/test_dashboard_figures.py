@@ -1,0 +1,130 @@
+"""Figure builders and exports: valid plotly, labelled, explicit template, self-contained reports."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import compute, export, sweeps
+from dashboard.figures import VIEW, RawFigure, compare_figures, halfplane, segment
+from dashboard.model_figures import structure_figure
+from dashboard.model_info import INFO, mtl_objective
+from dashboard.scenario import Scenario
+from dashboard.sweep_figures import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
+
+
+def check_figure(fig: RawFigure) -> dict:
+    """Valid for plotly, titled with the scenario, explicit template; returns the spec."""
+    assert isinstance(fig, RawFigure)
+    fig.validated()  # raises on any invalid property
+    spec = fig.to_dict()
+    layout = spec["layout"]
+    assert isinstance(layout["template"], dict) and "layout" in layout["template"]
+    assert layout["title"]["text"] and layout["title"]["subtitle"]["text"]
+    return spec
+
+
+@pytest.fixture(scope="module", params=[Scenario(), Scenario(n_features=4, n_tasks=7, n_unrelated=2, x_feature=2, y_feature=0),
+                                        Scenario(family="nonlinear", model="shared_hidden", strength=1e-3, n_epochs=20)],
+                ids=["default", "4d-7tasks", "nonlinear-hidden"])
+def data(request):
+    return compute.compare_scenario(request.param)
+
+
+def test_compare_figures(data):
+    figs = compare_figures(data)
+    expected = {"boundaries", "accuracy", "loss", "replay", "similarity"}
+    assert expected <= set(figs)
+    assert ("weights" in figs) == (data.scenario.n_features == 2 and data.scenario.family == "linear")
+    for key, fig in figs.items():
+        spec = check_figure(fig)
+        text = spec["layout"]["title"]["subtitle"]["text"]
+        assert f"seed {data.scenario.seed}" in text, key
+    names = {t.get("name") for t in figs["boundaries"].spec["data"]}
+    assert {"STL boundary", f"{data.name('mtl')} boundary", "true boundary"} <= names
+    if data.scenario.n_features > 2:
+        assert "plane of x3 and x1" in figs["boundaries"].spec["layout"]["title"]["subtitle"]["text"]
+    replay = figs["replay"].spec
+    assert len(replay["frames"]) >= 2 and replay["layout"]["sliders"][0]["steps"]
+    legend = {t.get("name") for t in figs["accuracy"].spec["data"]}
+    assert {"STL", data.name("mtl"), "Pooled"} <= legend
+
+
+def test_boundary_panels_write_the_test_accuracy(data):
+    spec = compare_figures(data)["boundaries"].spec
+    acc = compute.per_model_accuracy(data.table)
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
+    expected = f"<b>{100 * acc.loc[1, 'STL']:.1f}%</b>"
+    assert expected in texts
+
+
+def test_geometry_helpers():
+    xs, ys = segment(1.0, -1.0, 0.0)  # y = x
+    assert np.allclose(sorted(xs), [-VIEW, VIEW]) and np.allclose(sorted(ys), [-VIEW, VIEW])
+    assert segment(1.0, 0.0, -10.0) == ([], [])  # x = 10 is outside
+    hx, hy = halfplane(1.0, 0.0, 0.0)  # x > 0: half the square
+    area = 0.5 * abs(sum(hx[i] * hy[i + 1] - hx[i + 1] * hy[i] for i in range(len(hx) - 1)))
+    assert np.isclose(area, 2 * VIEW * VIEW)
+    assert halfplane(1.0, 0.0, -10.0) == ([], [])
+
+
+def test_structure_figures_for_every_model():
+    s = Scenario(n_tasks=3, n_features=3, n_unrelated=1)
+    ts = compute.make_taskset(s)
+    stl = compute.fit_exact(ts, "stl", None).model
+    for key, info in INFO.items():
+        spec = s.replace(model=key, strength=info.view_strength, k=2, n_hidden=4).mtl_key()
+        model = compute.fit_exact(ts, "mtl", spec).model
+        check_figure(structure_figure(key, model, stl, ts, s, "λ = 1"))
+        assert mtl_objective(key).startswith("F =")
+
+
+def test_sweep_figures():
+    s = Scenario()
+    spec = sweeps.SweepSpec((0.0, 0.8, 1.0), (5, 20), 2, 0, None, sweeps.sweep_spec(s).data)
+    summary = sweeps.run_sweep(spec)
+    heat = check_figure(gap_heatmap_figure(summary, s, spec))["data"][0]
+    assert heat["zmin"] == -heat["zmax"]  # diverging colours centred at 0
+    assert any("−" in t or "+" in t for t in np.ravel(heat["text"]))
+    check_figure(learning_curve_figure(sweeps.learning_curve(summary, 0.8), s, spec))
+    path = sweeps.run_lambda_path(s.replace(n_tasks=3), repeats=2)
+    check_figure(lambda_path_figure(path, s, 2))
+
+
+def test_chart_config_names_the_file():
+    cfg = export.chart_config("mtl-compare-x", "png")
+    assert cfg["toImageButtonOptions"] == {"format": "png", "filename": "mtl-compare-x", "scale": 3}
+    assert export.chart_config("f", "svg")["toImageButtonOptions"]["format"] == "svg"
+
+
+def test_html_report_is_self_contained(data):
+    figs = compare_figures(data)
+    sections = [(k, f, "caption") for k, f in figs.items()]
+    html = export.html_report("Report", data.scenario, sections, data.table, ["**MTL** wins"])
+    assert html.count("Plotly.newPlot") == len(figs)
+    assert html.count("plotly.js v") <= 2  # the bundle is inlined once (its banner)
+    assert "<b>MTL</b> wins" in html and "src=\"http" not in html
+    assert data.scenario.to_json().splitlines()[1].strip()[:10] in html
+
+
+def test_static_export_or_clear_message(tmp_path):
+    s = Scenario(n_tasks=2)
+    if export.find_chromium() is None:
+        with pytest.raises(export.StaticExportUnavailable, match="Chromium"):
+            export.export_scenario_figures(s, tmp_path, formats=("svg",))
+        return
+    paths = export.export_scenario_figures(s, tmp_path, formats=("svg", "html"))
+    names = [p.name for p in paths]
+    assert any(n.startswith("mtl-compare-boundaries-T2-") and n.endswith(".svg") for n in names)
+    assert any(n.endswith(".html") for n in names)
+    assert all(p.stat().st_size > 1000 for p in paths)
+    svg = next(p for p in paths if "accuracy" in p.name).read_text()
+    assert "<svg" in svg and "Test accuracy per task" in svg
+
+
+def test_export_rejects_unknown_formats(tmp_path):
+    with pytest.raises(ValueError, match="Unknown format"):
+        export.export_scenario_figures(Scenario(), tmp_path, formats=("gif",))
+
+
+def test_validated_figure_is_a_plotly_figure(data):
+    assert isinstance(compare_figures(data)["accuracy"].validated(), go.Figure)

@@ -1,0 +1,125 @@
+"""The shared scenario: URL and JSON round trips, forgiving parsing, validation, presets' scenarios."""
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.scenario import (
+    MODEL_LABELS,
+    N_FEATURES_RANGE,
+    N_TASKS_RANGE,
+    Scenario,
+    fmt_strength,
+)
+
+scenarios = st.builds(
+    Scenario,
+    n_tasks=st.integers(*N_TASKS_RANGE),
+    n_features=st.integers(*N_FEATURES_RANGE),
+    relatedness=st.floats(0, 1),
+    n_train=st.integers(4, 500),
+    poor_task_n=st.one_of(st.just(0), st.integers(4, 500)),
+    n_unrelated=st.integers(0, 2),
+    label_noise=st.floats(0, 0.45),
+    seed=st.integers(0, 99_999),
+    family=st.sampled_from(["linear", "nonlinear"]),
+    model=st.sampled_from(list(MODEL_LABELS)),
+    strength=st.one_of(st.none(), st.floats(0, 1000)),
+    k=st.just(1),
+    n_hidden=st.integers(1, 64),
+    learning_rate=st.floats(0.001, 10),
+    n_epochs=st.integers(5, 500),
+    show_pooled=st.booleans(),
+)
+
+
+def test_default_round_trips():
+    s = Scenario()
+    assert Scenario.from_query_params(s.to_query_params()) == (s, [])
+    assert Scenario.from_json(s.to_json()) == (s, [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios)
+def test_url_and_json_round_trip(s):
+    s, _ = s.validated()
+    params = s.to_query_params()
+    assert all(isinstance(v, str) for v in params.values())
+    back, notes = Scenario.from_query_params(params)
+    assert back == s and notes == []
+    back, notes = Scenario.from_json(s.to_json())
+    assert back == s and notes == []
+
+
+def test_bad_url_values_fall_back_and_are_reported():
+    s, notes = Scenario.from_query_params(
+        {"tasks": "five", "rel": "nan", "family": "cubic", "model": "svm", "pooled": "maybe", "n": "30", "utm": "x"}
+    )
+    assert s.n_tasks == Scenario().n_tasks and s.relatedness == Scenario().relatedness
+    assert s.family == "linear" and s.model == "mean_regularized" and s.show_pooled is True
+    assert s.n_train == 30  # the good value is kept
+    assert len(notes) == 5 and all("Ignored" in n for n in notes)
+
+
+def test_more_unrelated_tasks_than_tasks_is_clamped_with_a_message():
+    s, notes = Scenario(n_tasks=3, n_unrelated=7).validated()
+    assert s.n_unrelated == 3
+    assert any("more unrelated tasks" in n for n in notes)
+
+
+def test_out_of_range_values_are_clamped():
+    s, notes = Scenario(n_tasks=99, relatedness=1.7, label_noise=0.9, n_train=1, k=9, x_feature=5, y_feature=5).validated()
+    assert (s.n_tasks, s.relatedness, s.label_noise, s.n_train) == (N_TASKS_RANGE[1], 1.0, 0.45, 4)
+    assert s.k == 2 and s.x_feature == 0 and s.y_feature == 1
+    assert len(notes) >= 6
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1, 2]", '{"hello": 1}', b"\xff\xfe\x00"])
+def test_bad_json_raises_plain_value_error(text):
+    with pytest.raises(ValueError):
+        Scenario.from_json(text)
+
+
+def test_json_with_unknown_and_bad_fields_keeps_the_rest():
+    s, notes = Scenario.from_json(json.dumps({"scenario": {"n_tasks": 6, "relatedness": "high", "colour": "red"}}))
+    assert s.n_tasks == 6 and s.relatedness == Scenario().relatedness
+    assert len(notes) == 2
+
+
+def test_make_tasks_kwargs_and_poor_task():
+    s = Scenario(n_tasks=5, n_train=40, poor_task_n=5)
+    assert s.n_train_list == [5, 40, 40, 40, 40]
+    assert s.make_tasks_kwargs()["n_train"] == [5, 40, 40, 40, 40]
+    assert Scenario(n_train=30).make_tasks_kwargs()["n_train"] == 30
+
+
+def test_keys_separate_data_from_model_and_view():
+    s = Scenario()
+    assert s.replace(show_pooled=False, x_feature=0).data_key() == s.data_key()
+    assert s.replace(model="low_rank").data_key() == s.data_key()
+    assert s.replace(model="low_rank").mtl_key() != s.mtl_key()
+    assert s.replace(seed=3).data_key() != s.data_key()
+
+
+def test_from_engine_kwargs_matches_the_cli():
+    kw = dict(n_tasks=4, n_features=2, n_test=1000, n_unrelated=1, label_noise=0.1, class_balance=0.5,
+              intercept_spread=0.0, family="linear", n_train=[5, 20, 20, 20], relatedness=0.9, seed=3)
+    s = Scenario.from_engine_kwargs(kw, model="lowrank", strength=0.1)
+    assert (s.model, s.strength, s.n_train, s.poor_task_n, s.n_unrelated) == ("low_rank", 0.1, 20, 5, 1)
+    assert Scenario.from_engine_kwargs({**kw, "n_train": [20]}, model="meanreg", strength="auto").strength is None
+    with pytest.raises(ValueError, match="one training size"):
+        Scenario.from_engine_kwargs({**kw, "n_train": [5, 10, 20, 30]})
+    with pytest.raises(ValueError, match="Unknown MTL model"):
+        Scenario.from_engine_kwargs(kw, model="svm")
+
+
+def test_text_helpers():
+    s = Scenario()
+    assert "relatedness 0.80" in s.summary() and "seed 2" in s.summary()
+    assert s.slug() == "T4-d2-rel0.80-n20-noise0.10-seed2-mean_regularized-auto"
+    assert fmt_strength(None) == "auto" and fmt_strength(0.3) == "0.3" and fmt_strength(1e-4) == "1e-4"
+    assert "cross-validation" in s.model_summary()
+    assert math.isclose(Scenario.from_query_params({"rel": "0.65"})[0].relatedness, 0.65)
