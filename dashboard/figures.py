@@ -33,6 +33,13 @@ GRID = 61
 MAX_TEST_POINTS = 150
 MAX_BOUNDARY_TASKS = 6
 MAX_REPLAY_TASKS = 4
+#: The replay's animation: at most this many frames (first and last epoch always in), and a
+#: coarser grid for the nonlinear models' moving contours (every frame carries a whole grid).
+MAX_REPLAY_FRAMES = 21
+REPLAY_GRID = 31
+#: Decimals sent to the browser for point coordinates and contour values: far below a
+#: pixel at the figures' size, and about a third of the bytes of full float64 precision.
+DECIMALS = 3
 
 #: Diverging colours, negative red, zero white, positive blue (explicit: plotly.js and plotly.py
 #: disagree on the direction of the named "RdBu").
@@ -351,8 +358,12 @@ class Plane:
     def points(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return X[:, self.i], X[:, self.j]
 
-    def mesh(self) -> np.ndarray:
-        xx, yy = np.meshgrid(self.grid, self.grid)
+    def grid_of(self, n: int = GRID) -> np.ndarray:
+        return self.grid if n == GRID else np.linspace(-VIEW, VIEW, n)
+
+    def mesh(self, n: int = GRID) -> np.ndarray:
+        grid = self.grid_of(n)
+        xx, yy = np.meshgrid(grid, grid)
         X = np.tile(self.center, (xx.size, 1))
         X[:, self.i] = xx.ravel()
         X[:, self.j] = yy.ravel()
@@ -407,8 +418,14 @@ def _line_trace(xs, ys, color, width, dash, name, group, showlegend, xa, ya, hov
     )
 
 
+def rounded(a: Any, decimals: int = DECIMALS) -> np.ndarray:
+    """``a`` as floats rounded for display (see `DECIMALS`)."""
+    return np.round(np.asarray(a, dtype=float), decimals)
+
+
 def _contour_trace(z, grid, color, width, dash, name, group, showlegend, xa, ya, fill: bool, rank: int = 500) -> list[dict]:
     traces = []
+    z = rounded(z)
     if fill:
         traces.append(
             dict(
@@ -437,7 +454,7 @@ def _points_traces(X, y, plane: Plane, xa, ya, show_legend: bool, test: bool) ->
         m = y == cls
         out.append(
             dict(
-                type="scatter", x=px[m], y=py[m], mode="markers", xaxis=xa, yaxis=ya,
+                type="scatter", x=rounded(px[m]), y=rounded(py[m]), mode="markers", xaxis=xa, yaxis=ya,
                 marker=dict(
                     symbol=symbol, color=CLASS1_COLOR, size=4 if test else 8, opacity=0.22 if test else 0.95,
                     line=dict(width=1 if test else 1.6, color=CLASS1_COLOR),
@@ -680,8 +697,9 @@ def _snapshot_trace(model, s: int, t: int, plane: Plane, color: str, name: str, 
                   line=dict(color=color, width=3), name=f"{name} boundary", legendgroup=name, showlegend=showlegend,
                   hoverinfo="skip")
     else:
-        z = model.decision_function(plane.mesh(), t, params=h["params"][s]).reshape(GRID, GRID)
-        tr = dict(type="contour", x=plane.grid, y=plane.grid, z=z, showscale=False, hoverinfo="skip",
+        z = model.decision_function(plane.mesh(REPLAY_GRID), t, params=h["params"][s]).reshape(REPLAY_GRID, REPLAY_GRID)
+        grid = plane.grid_of(REPLAY_GRID)
+        tr = dict(type="contour", x=grid, y=grid, z=rounded(z), showscale=False, hoverinfo="skip",
                   contours=dict(start=0, end=0, size=1, coloring="lines"), line=dict(color=color, width=3),
                   colorscale=[[0, color], [1, color]], name=f"{name} boundary", legendgroup=name, showlegend=showlegend)
     if xa is not None:
@@ -712,8 +730,11 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
     traces: list[dict] = []
     annotations = []
     dynamic: list[tuple[int, str, int]] = []  # (trace index, role, task; -1 for the loss marker)
-    epochs = [int(e) for e in np.asarray(data.gd[roles[0]].model.history_["epoch"])]
-    last = len(epochs) - 1  # the figure opens on the final epoch; Play replays from epoch 0
+    all_epochs = [int(e) for e in np.asarray(data.gd[roles[0]].model.history_["epoch"])]
+    # snapshot indices shown as frames: evenly spread, the first and the last always in
+    shown = sorted({int(round(x)) for x in np.linspace(0, len(all_epochs) - 1, min(len(all_epochs), MAX_REPLAY_FRAMES))})
+    epochs = [all_epochs[s] for s in shown]
+    last = len(all_epochs) - 1  # the figure opens on the final epoch; Play replays from epoch 0
     cache: dict[tuple[str, int], tuple] = {}
     for ci, t in enumerate(tasks):
         idx = ci + 1
@@ -749,7 +770,7 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
         model = data.gd[role].model
         dynamic.append((len(traces), role, -1))
         traces.append(
-            dict(type="scatter", x=[epochs[last]], y=[_history_loss_at(model, epochs[last])], mode="markers",
+            dict(type="scatter", x=[all_epochs[last]], y=[_history_loss_at(model, all_epochs[last])], mode="markers",
                  marker=dict(color=ROLE_COLORS[role], size=13, line=dict(color="white", width=2)),
                  showlegend=False, xaxis=lx, yaxis=ly, hovertemplate="epoch %{x}<br>training loss %{y:.4f}<extra></extra>")
         )
@@ -763,7 +784,7 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
         k = np.minimum(np.searchsorted(it, epochs), len(it) - 1)
         losses[role] = np.asarray(h["train_loss"])[k]
     frames = []
-    for s, epoch in enumerate(epochs):
+    for fi, (s, epoch) in enumerate(zip(shown, epochs)):
         frame_data, frame_idx = [], []
         for ti, role, t in dynamic:
             model = data.gd[role].model
@@ -771,7 +792,7 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
                 frame_data.append(_snapshot_trace(model, s, t, plane, ROLE_COLORS[role], data.name(role), None, None, False,
                                                   cache.get((role, t))))
             else:
-                frame_data.append(dict(type="scatter", x=[epoch], y=[float(losses[role][s])]))
+                frame_data.append(dict(type="scatter", x=[epoch], y=[float(losses[role][fi])]))
             frame_idx.append(ti)
         frames.append(dict(data=frame_data, traces=frame_idx, name=str(epoch)))
     steps = [
@@ -797,7 +818,7 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
             ],
         )],
         sliders=[dict(
-            active=last, steps=steps, x=0.2, len=0.8, y=-0.07, yanchor="top", pad=dict(t=0, b=0),
+            active=len(steps) - 1, steps=steps, x=0.2, len=0.8, y=-0.07, yanchor="top", pad=dict(t=0, b=0),
             currentvalue=dict(prefix="epoch ", font=dict(size=14, color="#222"), xanchor="left"), transition=dict(duration=0),
             ticklen=0, font=dict(size=1, color="rgba(0,0,0,0)"),
         )],

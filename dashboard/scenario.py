@@ -230,7 +230,12 @@ class Scenario:
 
         def clamp(name: str, lo: float, hi: float, label: str) -> None:
             value = v[name]
-            if value < lo or value > hi:
+            if isinstance(value, float) and math.isnan(value):  # NaN compares false with everything
+                default = getattr(Scenario(), name)
+                new = lo if default is None else default
+                notes.append(f"{label} must be a number between {lo:g} and {hi:g}; NaN was changed to {new:g}.")
+                v[name] = new
+            elif value < lo or value > hi:
                 new = min(max(value, lo), hi)
                 notes.append(f"{label} must be between {lo:g} and {hi:g}; {value:g} was changed to {new:g}.")
                 v[name] = type(value)(new) if not isinstance(value, bool) else new

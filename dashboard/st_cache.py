@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import pandas as pd
@@ -17,7 +18,7 @@ import streamlit as st
 
 from mtl_core import TaskSet
 
-from . import compute, sweeps
+from . import compute, export, sweeps
 from .scenario import Scenario
 
 TTL = 60 * 60  # seconds
@@ -82,6 +83,68 @@ def compare_data(scenario: Scenario, with_gd: bool = True) -> compute.CompareDat
                     float(scenario.learning_rate), int(scenario.n_epochs),
                 )
     return compute.assemble(scenario, ts, exact, gd)
+
+
+# ----------------------------------------------------------------------------- whole-page views
+#
+# Shared by every session: ``st.cache_resource`` hands out the same object without copying
+# (``st.cache_data`` would unpickle the models, table and figures on every rerun).  Treat the
+# returned objects as read-only.  A rerun with a scenario any student has already seen does no
+# table, caption or figure building at all; only Streamlit's own serialization remains.
+
+VIEW_ENTRIES = 64  # about 0.3 MB each for linear scenarios, a few MB for nonlinear ones
+
+
+@dataclass(frozen=True)
+class CompareSummary:
+    """The Compare page above the charts: fits, captions, metrics, the CSV."""
+
+    data: compute.CompareData
+    sentences: tuple[str, ...]
+    metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
+    bayes: str
+    csv: str
+
+
+def _scenario_key(scenario: Scenario) -> str:
+    return scenario.to_json()
+
+
+@st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
+def _compare_summary(key: str, _scenario: Scenario) -> CompareSummary:
+    data = compare_data(_scenario)
+    sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
+    metrics: list[tuple[str, str, str | None]] = []
+    bayes_text = "unknown"
+    if not data.table.empty:
+        acc = compute.per_model_accuracy(data.table)
+        stl_mean = 100 * float(acc[compute.STL_NAME].mean()) if compute.STL_NAME in acc else float("nan")
+        for role in data.roles:
+            name = data.name(role)
+            mean = 100 * float(acc[name].mean())
+            delta = None if name == compute.STL_NAME else f"{mean - stl_mean:+.1f} points vs STL"
+            metrics.append((name, f"{mean:.1f}%", delta))
+        bayes = data.table["bayes_accuracy"].iloc[0]
+        bayes_text = f"{100 * bayes:.0f}%" if bayes == bayes else "unknown"
+    csv = export.csv_text(data.table) if not data.table.empty else ""
+    return CompareSummary(data, sentences, tuple(metrics), bayes_text, csv)
+
+
+def compare_summary(scenario: Scenario) -> CompareSummary:
+    """`compare_data` plus everything the Compare page derives from it, shared by all sessions."""
+    return _compare_summary(_scenario_key(scenario), scenario)
+
+
+@st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
+def _compare_figures(key: str, tasks: tuple[int, ...] | None, _scenario: Scenario) -> dict[str, Any]:
+    from . import figures
+
+    return figures.compare_figures(compare_summary(_scenario).data, None if tasks is None else list(tasks))
+
+
+def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[str, Any]:
+    """The Compare page's figures (`figures.compare_figures`), built once per scenario and task choice."""
+    return _compare_figures(_scenario_key(scenario), None if tasks is None else tuple(int(t) for t in tasks), scenario)
 
 
 def structure_fit(scenario: Scenario, model_key: str, strength: float | None) -> compute.FitOutcome:

@@ -27,16 +27,25 @@ from .export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find
 from .model_info import INFO
 from .presets import PRESETS, matching_preset
 from .scenario import (
+    BALANCE_RANGE,
     EPOCHS_OPTIONS,
+    EPOCHS_RANGE,
+    FAMILIES,
     LR_OPTIONS,
+    LR_RANGE,
     MODEL_LABELS,
     N_FEATURES_RANGE,
     N_HIDDEN_RANGE,
     N_TASKS_RANGE,
     N_TRAIN_OPTIONS,
     NOISE_RANGE,
+    N_TRAIN_RANGE,
+    POOR_RANGE,
+    REPEATS_RANGE,
     SEED_RANGE,
+    SPREAD_RANGE,
     STRENGTH_OPTIONS,
+    STRENGTH_RANGE,
     STRENGTH_SYMBOL,
     STRENGTH_PARAM,
     Scenario,
@@ -71,6 +80,72 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+#: Every numeric widget key: (label, lowest, highest, int?).  Values that reach session_state from a
+#: crafted client (or code) are checked against these before any widget is drawn.
+NUMERIC_WIDGETS: dict[str, tuple[str, float, float, bool]] = {
+    W + "n_tasks": ("Number of tasks", *N_TASKS_RANGE, True),
+    W + "n_unrelated": ("Unrelated tasks", 0, N_TASKS_RANGE[1], True),
+    W + "relatedness": ("Relatedness", 0.0, 1.0, False),
+    W + "n_train": ("Training samples per task", *N_TRAIN_RANGE, True),
+    W + "poor_task_n": ("Task 1's training samples", *POOR_RANGE, True),
+    W + "n_features": ("Features", *N_FEATURES_RANGE, True),
+    W + "label_noise": ("Label noise", *NOISE_RANGE, False),
+    W + "seed": ("Seed", *SEED_RANGE, True),
+    W + "class_balance": ("Class-1 rate", *BALANCE_RANGE, False),
+    W + "intercept_spread": ("Intercept spread", *SPREAD_RANGE, False),
+    W + "strength": ("Strength", *STRENGTH_RANGE, False),
+    W + "k": ("Subspace dimension k", 1, N_FEATURES_RANGE[1], True),
+    W + "n_hidden": ("Hidden units", *N_HIDDEN_RANGE, True),
+    W + "learning_rate": ("Learning rate", *LR_RANGE, False),
+    W + "n_epochs": ("Epochs", *EPOCHS_RANGE, True),
+    W + "x_feature": ("Horizontal axis", 0, N_FEATURES_RANGE[1] - 1, True),
+    W + "y_feature": ("Vertical axis", 0, N_FEATURES_RANGE[1] - 1, True),
+    W + "sweep_repeats": ("Task draws per cell", *REPEATS_RANGE, True),
+}
+CHOICE_WIDGETS: dict[str, tuple[str, tuple]] = {
+    W + "family": ("Task family", FAMILIES),
+    W + "model": ("MTL model", tuple(MODEL_LABELS)),
+    "img_format": ("Chart camera button saves", ("png", "svg")),
+}
+BOOL_WIDGETS = (W + "poor_on", W + "strength_auto", W + "show_pooled")
+
+
+def sanitize_widgets() -> None:
+    """Clamp out-of-range widget values and replace unusable ones, before any widget is drawn.
+
+    A browser only sends values the widgets offer, but a crafted client (or a
+    stale session) can send anything: a number outside a slider's range is
+    clamped, a value of the wrong kind (text, NaN, infinity, an unknown option)
+    is replaced by the current scenario's value.  Each change is explained.
+    """
+    import math
+
+    ss = st.session_state
+    fallback = _widget_values(ss["scenario"]) if "scenario" in ss else _widget_values(Scenario())
+    for key, (label, lo, hi, is_int) in NUMERIC_WIDGETS.items():
+        if key not in ss:
+            continue
+        value = ss[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            ss[key] = fallback.get(key, lo)
+            add_message("warning", f"Ignored an invalid value for “{label}” ({str(value)[:40]!r}); kept {ss[key]}.")
+            continue
+        new = min(max(value, lo), hi)
+        new = int(round(new)) if is_int else float(new)
+        if new != value:
+            add_message("warning", f"{label} must be between {lo:g} and {hi:g}; {value:g} was changed to {new:g}.")
+        if new != value or type(new) is not type(value):
+            ss[key] = new
+    for key, (label, options) in CHOICE_WIDGETS.items():
+        if key in ss and ss[key] not in options:
+            value = ss[key]
+            ss[key] = fallback.get(key, options[0])
+            add_message("warning", f"Ignored an unknown choice for “{label}” ({str(value)[:40]!r}).")
+    for key in BOOL_WIDGETS:
+        if key in ss and not isinstance(ss[key], bool):
+            ss[key] = bool(fallback.get(key, False))
+
+
 def init_state() -> None:
     """First run of a session: scenario from the URL. Later runs: restore widget keys that were dropped."""
     ss = st.session_state
@@ -84,6 +159,7 @@ def init_state() -> None:
         for key, value in _widget_values(ss["scenario"]).items():
             if key not in ss:
                 ss[key] = value
+    sanitize_widgets()
 
 
 def current_scenario() -> Scenario:
@@ -340,10 +416,11 @@ def export_section(
     notes: list[str],
     lock: Any,
     intro: str = "",
+    csv: str | None = None,
 ) -> None:
     """Per-page downloads: interactive HTML report, results CSV, scenario JSON, and a server-rendered image.
 
-    ``sections`` are (key, heading, figure, caption).
+    ``sections`` are (key, heading, figure, caption); ``csv`` is the table's CSV if already made.
     """
     st.subheader("Export")
     st.caption(
@@ -360,7 +437,7 @@ def export_section(
     )
     if table is not None and not table.empty:
         c2.download_button(
-            "Results (CSV)", data=csv_text(table), file_name=f"{file_stem(page, 'results', scenario)}.csv",
+            "Results (CSV)", data=csv if csv is not None else csv_text(table), file_name=f"{file_stem(page, 'results', scenario)}.csv",
             mime="text/csv", key=f"dl_csv_{page}", on_click="ignore", icon=":material/table:", width="stretch",
         )
     c3.download_button(

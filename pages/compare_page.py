@@ -4,7 +4,6 @@ import streamlit as st
 
 from dashboard import figures as F
 from dashboard import st_cache, ui
-from dashboard.compute import STL_NAME, notice, per_model_accuracy
 
 PAGE = "compare"
 scenario = ui.current_scenario()
@@ -16,7 +15,8 @@ ui.preset_banner(scenario)
 
 try:
     with st.spinner("Fitting the models…"):
-        data = st_cache.compare_data(scenario)
+        summary = st_cache.compare_summary(scenario)  # shared by every session with this scenario
+    data = summary.data
 except (ValueError, RuntimeError) as exc:
     st.error(f"These settings cannot be used: {exc} Change a setting in the sidebar.")
     st.stop()
@@ -30,19 +30,14 @@ for message in dict.fromkeys(data.notes):
     st.warning(message)
 
 # ---------------------------------------------------------------- what to notice
-sentences = notice(data)
+sentences = list(summary.sentences)
 if sentences:
     st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in sentences))
 
-acc = per_model_accuracy(data.table)
-cols = st.columns(len(data.roles) + 1)
-for col, role in zip(cols, data.roles):
-    name = data.name(role)
-    mean = 100 * float(acc[name].mean())
-    delta = None if name == STL_NAME else f"{mean - 100 * float(acc[STL_NAME].mean()):+.1f} points vs STL"
-    col.metric(name, f"{mean:.1f}%", delta, help="Mean test accuracy over the tasks (1000 test points each).")
-bayes = data.table["bayes_accuracy"].iloc[0]
-cols[-1].metric("Best possible (Bayes)", f"{100 * bayes:.0f}%" if bayes == bayes else "unknown",
+cols = st.columns(len(summary.metrics) + 1)
+for col, (name, value, delta) in zip(cols, summary.metrics):
+    col.metric(name, value, delta, help="Mean test accuracy over the tasks (1000 test points each).")
+cols[-1].metric("Best possible (Bayes)", summary.bayes,
                 help="The accuracy of the true boundary: label noise makes anything higher impossible.")
 
 # ---------------------------------------------------------------- figures
@@ -57,10 +52,12 @@ if T > F.MAX_BOUNDARY_TASKS:
         key="compare_tasks",
     )
 
+# every figure of the page, built once per scenario and task choice for all sessions
+figs = st_cache.compare_figures(scenario, tasks)
 sections = []
 
 st.subheader("Decision boundaries")
-boundaries = F.boundary_figure(data, tasks)
+boundaries = figs["boundaries"]
 ui.chart(boundaries, PAGE, "boundaries", scenario)
 plane = F.plane_for(data)
 if not plane.is_full:
@@ -68,7 +65,7 @@ if not plane.is_full:
 sections.append(("boundaries", "Decision boundaries", boundaries, ""))
 
 st.subheader("Accuracy per task")
-accuracy = F.accuracy_figure(data)
+accuracy = figs["accuracy"]
 ui.chart(accuracy, PAGE, "accuracy", scenario)
 sections.append(("accuracy", "Test accuracy per task", accuracy, ""))
 
@@ -76,20 +73,20 @@ st.subheader("Training by gradient descent")
 for role, outcome in data.gd.items():
     if outcome.error:
         st.warning(outcome.error)
-loss = F.loss_figure(data)
+loss = figs["loss"]
 ui.chart(loss, PAGE, "loss", scenario)
 sections.append(("loss", "Loss per epoch", loss, ""))
-replay = F.replay_figure(data, tasks)
+replay = figs.get("replay")
 if replay is not None:
     ui.chart(replay, PAGE, "replay", scenario)
     sections.append(("replay", "Replay of training", replay, "Press Play or drag the epoch slider."))
 
 st.subheader("Task weights")
-arrows = F.weights_arrow_figure(data, tasks)
+arrows = figs.get("weights")
 if arrows is not None:
     ui.chart(arrows, PAGE, "weights", scenario)
     sections.append(("weights", "Task weight directions", arrows, ""))
-similarity = F.cosine_figure(data)
+similarity = figs["similarity"]
 ui.chart(similarity, PAGE, "similarity", scenario)
 sections.append(("similarity", "Similarity of the task weights", similarity, ""))
 
@@ -97,4 +94,5 @@ if st.toggle("Show the results table (one row per model and task)", key="compare
     st.dataframe(data.table, hide_index=True, width="stretch")
 
 if not ui.presenter():
-    ui.export_section(PAGE, "MTL vs STL: Compare", scenario, sections, data.table, sentences, st_cache.kaleido_lock())
+    ui.export_section(PAGE, "MTL vs STL: Compare", scenario, sections, data.table, sentences, st_cache.kaleido_lock(),
+                      csv=summary.csv)
