@@ -25,6 +25,7 @@ pages = [
     st.Page("pages/compare_page.py", title="Compare", icon=":material/compare:", default=True, url_path="compare"),
     st.Page("pages/sweep_page.py", title="Sweep", icon=":material/grid_on:", url_path="sweep"),
     st.Page("pages/models_page.py", title="Models", icon=":material/functions:", url_path="models"),
+    st.Page("pages/real_data_page.py", title="Real data", icon=":material/table_chart:", url_path="real-data"),
 ]
 navigation = st.navigation(pages)
 scenario = ui.sidebar()

@@ -1,0 +1,258 @@
+"""Real data: STL vs pooled vs MTL on the handwritten-digit tasks or on the teacher's own CSV file.
+
+The uploaded file's bytes are copied into ``st.session_state["rd_file"]`` as
+``(name, bytes)`` by the uploader's callback, and everything below reads them
+from there: the file survives page switches, caches key on the bytes' SHA-256
+(never on the UploadedFile object), and tests can inject a file either with
+AppTest's ``at.file_uploader(key="rd_upload").set_value((name, data, "text/csv"))``
+or by setting ``at.session_state["rd_file"] = (name, data)`` directly.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import real_data as rd
+from dashboard import st_cache, ui
+from dashboard.export import chart_config, csv_text
+from dashboard.real_figures import accuracy_figure, gap_figure, learning_curve_figure, report_html
+from mtl_core import datasets as ds
+
+PAGE = "real-data"
+AUTO_RUN_SECONDS = 10.0
+TTL = 60 * 60
+SOURCES = {"digits": "Handwritten digits (built in)", "csv": "My own CSV file"}
+ss = st.session_state
+
+
+# ----------------------------------------------------------------------------- caches (bounded; keyed on text)
+
+
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def cached_header(digest: str, _data: bytes) -> tuple[list[str] | None, str | None, str | None]:
+    try:
+        return rd.read_header(_data), None, None
+    except ds.DataFileError as exc:
+        return None, exc.kind, str(exc)
+
+
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def cached_load(digest: str, task: str, label: str, features: tuple[str, ...], drop_invalid: bool, _data: bytes) -> rd.LoadResult:
+    return rd.load_csv(_data, task, label, features, drop_invalid)
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner=False)
+def cached_run(spec_key: str, _spec: rd.RealSpec, _data: bytes | None, _progress=None) -> rd.RealResult:
+    base = None
+    if _spec.source == "csv":
+        loaded = cached_load(_spec.digest, _spec.task_column, _spec.label_column, _spec.feature_columns, _spec.drop_invalid, _data)
+        base = loaded.taskset
+    return rd.run_experiment(_spec, base, progress=_progress)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _store_upload() -> None:
+    """Uploader callback: keep the file's bytes (a cleared uploader forgets the file)."""
+    upload = ss.get("rd_upload")
+    if upload is None:
+        ss.pop("rd_file", None)
+    else:
+        ss["rd_file"] = (upload.name, upload.getvalue())
+
+
+def _forget_file() -> None:
+    ss.pop("rd_file", None)
+
+
+def _keep(key: str, default) -> None:
+    """Restore a widget's value after a page switch (Streamlit drops the state of widgets not drawn)."""
+    saved = ss.setdefault("rd_saved", {})
+    if key not in ss:
+        ss[key] = saved.get(key, default)
+
+
+def _save(*keys: str) -> None:
+    saved = ss.setdefault("rd_saved", {})
+    for k in keys:
+        if k in ss:
+            saved[k] = ss[k]
+
+
+def show_error(message: str) -> None:
+    """The file's problem as one error box; user text (column names, cells) is escaped, never rendered."""
+    st.error(rd.escape_markdown(message), icon=":material/error:")
+
+
+def chart(fig, name: str, spec: rd.RealSpec) -> None:
+    fmt = ss.get("img_format", "png")
+    st.plotly_chart(fig, theme=None, width="stretch", config=chart_config(f"mtl-{PAGE}-{name}-{spec.slug()}", fmt),
+                    key=f"chart_{PAGE}_{name}")
+
+
+# ----------------------------------------------------------------------------- page
+
+st.header("Real data: does sharing help outside the simulator?")
+st.caption(
+    "The synthetic pages show the mechanism; here the same comparison runs on real tasks. Each task's data is split "
+    "into training and test rows at random, again and again (the same splits for every model), so every number "
+    "comes with a 95% interval. STL and pooled use logistic regression with cross-validated ridge α; MTL is "
+    "mean-regularized with cross-validated λ. The sidebar's scenario is not used on this page."
+)
+ui.show_messages()
+
+_keep("rd_source", "digits")
+_keep("rd_repeats", rd.DEFAULT_REPEATS)
+c_src, c_rep = st.columns([3, 2])
+c_src.radio("Data", list(SOURCES), format_func=SOURCES.get, key="rd_source", horizontal=True)
+c_rep.select_slider("Random splits (more: tighter intervals, slower)", options=rd.REPEAT_OPTIONS, key="rd_repeats")
+source = ss["rd_source"]
+data: bytes | None = None
+
+if source == "digits":
+    _keep("rd_digits", list(rd.DEFAULT_DIGITS))
+    _keep("rd_n_train", rd.DEFAULT_DIGIT_N)
+    c1, c2 = st.columns([3, 2])
+    c1.multiselect("Digits (one task “k vs rest” per digit)", list(range(10)), key="rd_digits",
+                   help="scikit-learn's 1797 handwritten 8×8 digits, bundled (no download); 16 principal components.")
+    c2.select_slider("Training images per task", options=rd.DIGIT_N_OPTIONS, key="rd_n_train")
+    _save("rd_source", "rd_digits", "rd_n_train", "rd_repeats")
+    if len(ss["rd_digits"]) < 2:
+        st.warning("Choose at least two digits: multi-task learning needs two tasks or more.")
+        st.stop()
+    spec = rd.digits_spec(ss["rd_digits"], int(ss["rd_n_train"]), int(ss["rd_repeats"]))
+    n_features = spec.n_components
+    with st.expander("How are the digit tasks built?"):
+        st.markdown(
+            "Task *k* asks “is this image a *k*?”. Every task gets its own images (no image is in two tasks), half "
+            "positives, half negatives drawn from the other digits. The pixels are standardized and projected onto "
+            f"{spec.n_components} principal components fitted on the training images only."
+        )
+else:
+    _save("rd_source", "rd_repeats")
+    example = ds.example_csv()
+    up, ex = st.columns([3, 2])
+    up.file_uploader(
+        f"Upload a CSV (UTF-8, at most {rd.MAX_BYTES / 1e6:g} MB)", type=["csv"], key="rd_upload", on_change=_store_upload,
+        help=f"Limits: {rd.LIMIT_TEXT}. Each task needs at least {ds.MIN_TASK_ROWS} rows with both labels.",
+    )
+    with ex:
+        st.markdown("**Format:** one row per example; a *task* column naming the task, a *label* column with two values "
+                    "(0/1, yes/no, …), and numeric feature columns. Comma separated, header in the first row.")
+        st.download_button("Example CSV (3 tasks × 40 rows)", data=example, file_name="tasks_example.csv", mime="text/csv",
+                           key="rd_example", on_click="ignore", icon=":material/download:")
+    if "rd_file" not in ss:
+        st.info("Upload a CSV file to compare STL, pooled and MTL on your own tasks (or download the example to try).")
+        st.stop()
+    file_name, data = ss["rd_file"]
+    digest = rd.file_digest(data)
+    c1, c2 = st.columns([5, 1])
+    c1.caption(f"Using the file {rd.escape_markdown(file_name)} ({len(data) / 1e3:,.1f} kB).")
+    c2.button("Forget this file", on_click=_forget_file, key="rd_forget", width="stretch")
+
+    header, kind, message = cached_header(digest, data)
+    if header is None:
+        show_error(message)
+        st.stop()
+    named = [h for h in dict.fromkeys(header) if h]
+    if len(named) < 3:
+        show_error(ds.msg_no_features() if named else ds.msg_empty(header_only=False))
+        st.stop()
+    task0, label0, features0 = rd.guess_columns(header)
+    k = digest[:10]
+    _keep(f"rd_task_{k}", task0)
+    _keep(f"rd_label_{k}", label0)
+    _keep(f"rd_features_{k}", features0)
+    c1, c2, c3 = st.columns([1, 1, 3])
+    task = c1.selectbox("Task column", named, key=f"rd_task_{k}")
+    label = c2.selectbox("Label column (two values)", named, key=f"rd_label_{k}")
+    feat_options = [h for h in named if h not in (task, label)]
+    if any(f not in feat_options for f in ss[f"rd_features_{k}"]):
+        ss[f"rd_features_{k}"] = [f for f in ss[f"rd_features_{k}"] if f in feat_options]
+    features = c3.multiselect("Feature columns (numeric)", feat_options, key=f"rd_features_{k}")
+    _save(f"rd_task_{k}", f"rd_label_{k}", f"rd_features_{k}", "rd_repeats")
+    if task == label:
+        show_error(ds.msg_same_task_label(task))
+        st.stop()
+    if not features:
+        show_error(ds.msg_no_features())
+        st.stop()
+    drop = bool(ss.get(f"rd_drop_{k}", False))
+    loaded = cached_load(digest, task, label, tuple(features), drop, data)
+    if not loaded.ok and loaded.kind == ds.KIND_INVALID_VALUES:
+        show_error(loaded.message)
+        st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
+        st.stop()
+    if drop:
+        st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
+    if not loaded.ok:
+        show_error(loaded.message)
+        st.stop()
+    ts = loaded.taskset
+    dropped = int(ts.settings.get("dropped_rows", 0))
+    rows = rd.task_rows(ts)
+    st.caption(f"{ts.n_tasks} tasks, {ts.n_features} features, {sum(rows)} rows (smallest task {min(rows)} rows)"
+               + (f"; {dropped} rows with missing or infinite values dropped." if dropped else "."))
+    if ts.n_tasks < 2:
+        show_error("The file has only one task: multi-task learning needs two tasks or more. Check the task column.")
+        st.stop()
+    spec = rd.csv_spec(ts, digest, file_name, task, label, features, drop, int(ss["rd_repeats"]))
+    n_features = ts.n_features
+
+# ----------------------------------------------------------------------------- run
+
+estimate = rd.estimate_seconds(spec, n_features)
+approved = ss.setdefault("rd_approved", set())
+if estimate > AUTO_RUN_SECONDS and spec.key() not in approved:
+    st.warning(f"This comparison fits many models and may take about {estimate:.0f} s (fewer tasks, features or "
+               "random splits make it faster).")
+    if st.button("Run the comparison", type="primary", key="rd_run"):
+        approved.add(spec.key())
+    else:
+        st.stop()
+try:
+    result = st_cache.with_progress("Comparing STL, pooled and MTL on random splits", cached_run, spec.key(), spec, data)
+except ValueError as exc:
+    show_error(f"The comparison could not run on this data: {exc}")
+    st.stop()
+
+notes = rd.notice(result, spec)
+st.markdown("##### What to notice\n" + "\n".join(f"- {n}" for n in notes))
+
+sections = []
+st.subheader("Accuracy gap vs STL")
+gap = gap_figure(result, spec)
+chart(gap, "gap", spec)
+sections.append(("Accuracy gap vs STL", gap, ""))
+
+st.subheader("Test accuracy per task")
+acc = accuracy_figure(result, spec)
+chart(acc, "accuracy", spec)
+sections.append(("Test accuracy per task", acc, ""))
+
+st.subheader("Learning curves")
+curve = learning_curve_figure(result, spec)
+chart(curve, "learning-curves", spec)
+sections.append(("Learning curves", curve, ""))
+
+table = rd.results_table(result)
+if st.toggle("Show the numbers", key="rd_show_table"):
+    st.dataframe(table, hide_index=True, width="stretch")
+
+if not ui.presenter():
+    st.subheader("Export")
+    st.caption("Every chart's camera icon (top right of the chart) saves it as an image (PNG or SVG: see “Share & save” "
+               "in the sidebar). Below: the page as one interactive, offline HTML report, the numbers and your choices.")
+    choices = spec.to_json()
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Interactive HTML report", data=lambda: report_html("MTL vs STL: Real data", choices, sections, table, notes),
+        file_name=f"mtl-{PAGE}-report-{spec.slug()}.html", mime="text/html", key=f"dl_report_{PAGE}", on_click="ignore",
+        icon=":material/description:", width="stretch",
+    )
+    c2.download_button("Results (CSV)", data=csv_text(table), file_name=f"mtl-{PAGE}-results-{spec.slug()}.csv",
+                       mime="text/csv", key=f"dl_csv_{PAGE}", on_click="ignore", icon=":material/table:", width="stretch")
+    c3.download_button("Choices (JSON)", data=choices, file_name=f"mtl-{PAGE}-choices-{spec.slug()}.json",
+                       mime="application/json", key=f"dl_json_{PAGE}", on_click="ignore", icon=":material/data_object:",
+                       width="stretch")
