@@ -7,12 +7,6 @@ from typing import Sequence
 import numpy as np
 
 
-def _task_label(t: int, task_names: Sequence[str] | None = None) -> str:
-    if task_names is not None and t < len(task_names):
-        return f"task {t + 1} ({task_names[t]!r})" if task_names[t] != f"task {t + 1}" else f"task {t + 1}"
-    return f"task {t + 1}"
-
-
 def check_tasks(
     Xs: Sequence[np.ndarray],
     ys: Sequence[np.ndarray],
@@ -54,7 +48,7 @@ def check_tasks(
         raise ValueError(f"Xs and ys must have one entry per task, got {len(Xs)} feature matrices and {len(ys)} label vectors.")
     out_X, out_y = [], []
     for t, (X, y) in enumerate(zip(Xs, ys)):
-        name = _task_label(t)
+        name = f"task {t + 1}"
         try:
             X = np.asarray(X, dtype=float)
         except (TypeError, ValueError):

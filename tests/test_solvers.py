@@ -227,7 +227,7 @@ def test_fit_batch_equals_one_by_one(model, values):
         F_batch = single.objective(Xs, ys, params={k: v[i] for k, v in params.items()})
         assert F_batch == pytest.approx(single.objective(Xs, ys), rel=tol)
         if not isinstance(model, SharedHiddenMTL):
-            W, b = single._linear({k: v[i: i + 1] for k, v in params.items()})
+            W, b = single._linear({k: v[i: i + 1] for k, v in params.items()}, batch.subset(np.array([i])))
             np.testing.assert_allclose(W[0], single.coef_, atol=1e-5)
             np.testing.assert_allclose(b[0], single.intercept_, atol=1e-5)
 
@@ -254,7 +254,7 @@ def test_fit_batch_with_shared_features_and_subset_weights(model):
     params, _, _ = model.fit_batch(batch, model._hyper(3))
     for i, keep in enumerate(subsets):
         single = model.clone().fit([X[k] for X, k in zip(Xs, keep)], [y[k] for y, k in zip(ys, keep)])
-        W, b = single._linear({k: v[i: i + 1] for k, v in params.items()})
+        W, b = single._linear({k: v[i: i + 1] for k, v in params.items()}, batch.subset(np.array([i])))
         np.testing.assert_allclose(W[0], single.coef_, atol=1e-6)
         np.testing.assert_allclose(b[0], single.intercept_, atol=1e-6)
 

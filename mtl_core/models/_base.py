@@ -9,7 +9,10 @@ A model class describes *its* objective through a handful of batched methods
 - ``_penalty(params, hp)`` / ``_prox(params, step, hp)``: the nonsmooth part and
   its proximal operator (zero / identity for smooth models);
 - ``_decision(params, X)``: scores of shape (B, T, N);
-- ``_solve(batch, hp, callback)``: the fast default solver;
+- ``_solve(batch, hp, callback, tol)``: the fast default solver (``tol``
+  overrides its tolerance where it has one);
+- ``_linear(params, batch)``: per-task weights and intercepts (``batch`` is the
+  training data, needed only by nonlinear models' linear summaries);
 - ``_gd_blocks``: which parameters are task-specific (moved by their own task's
   gradient in gradient-descent training) and which are shared.
 
@@ -71,8 +74,6 @@ class MTLEstimator:
 
     #: name of the hyperparameter that accepts "auto"
     _strength: str = "alpha"
-    #: whether the objective is convex (then the default solver certifies optimality)
-    _convex: bool = True
     #: names of task-specific parameter blocks (the others are shared across tasks)
     _task_blocks: tuple[str, ...] = ()
 
@@ -172,11 +173,11 @@ class MTLEstimator:
     def _decision(self, params: Params, X: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def _linear(self, params: Params) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    def _linear(self, params: Params, batch: TaskBatch) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         """Per-task weights (B, T, d) and intercepts (B, T) of the model."""
         raise NotImplementedError
 
-    def _solve(self, batch: TaskBatch, hp: dict, callback=None) -> tuple[Params, np.ndarray, np.ndarray]:  # pragma: no cover
+    def _solve(self, batch: TaskBatch, hp: dict, callback=None, tol: float | None = None) -> tuple[Params, np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
 
     def _retract(self, params: Params) -> Params:
@@ -200,13 +201,7 @@ class MTLEstimator:
         Returns the parameters (leading axis B), the iteration counts and the
         convergence flags, both of shape (B,).
         """
-        if tol is None or not hasattr(self, "tol"):
-            return self._solve(batch, hp, callback)
-        saved, self.tol = self.tol, tol
-        try:
-            return self._solve(batch, hp, callback)
-        finally:
-            self.tol = saved
+        return self._solve(batch, hp, callback, tol)
 
     def _gd(self, batch: TaskBatch, hp: dict, callback=None) -> Params:
         """Classic full-batch gradient descent (see ``fit``)."""
@@ -323,8 +318,8 @@ class MTLEstimator:
         self.converged_ = bool(converged[0])
         self.history_ = {k: (np.asarray(v) if k not in ("params",) else v) for k, v in history.items()}
         if self.solver == "gd":
-            self.history_["coef"], self.history_["intercept"] = self._snapshot_coefs(history["params"])
-        self._set_fitted_attributes()
+            self.history_["coef"], self.history_["intercept"] = self._snapshot_coefs(history["params"], batch)
+        self._set_fitted_attributes(batch)
         if not self.converged_ and self.solver != "gd":
             warnings.warn(
                 f"{self.name} stopped after {self.n_iter_} iterations before reaching its tolerance; "
@@ -334,14 +329,14 @@ class MTLEstimator:
             )
         return self
 
-    def _snapshot_coefs(self, snapshots: list[Params]) -> tuple[np.ndarray, np.ndarray]:
+    def _snapshot_coefs(self, snapshots: list[Params], batch: TaskBatch) -> tuple[np.ndarray, np.ndarray]:
         if not snapshots:
             return np.zeros((0, self.n_tasks_, self.n_features_in_)), np.zeros((0, self.n_tasks_))
         stacked = {k: np.stack([s[k] for s in snapshots]) for k in snapshots[0]}
-        return self._linear(stacked)
+        return self._linear(stacked, batch)
 
-    def _set_fitted_attributes(self) -> None:
-        W, b = self._linear({k: v[None] for k, v in self.params_.items()})
+    def _set_fitted_attributes(self, batch: TaskBatch) -> None:
+        W, b = self._linear({k: v[None] for k, v in self.params_.items()}, batch)
         self.coef_ = W[0]
         self.intercept_ = b[0]
 

@@ -53,6 +53,6 @@ class JointFeatureMTL(_ProximalLinearMTL):
         shrink = np.where(norms > thresh, 1.0 - thresh / np.where(norms > 0, norms, 1.0), 0.0)
         return {"W": W * shrink, "b": params["b"]}
 
-    def _set_fitted_attributes(self):
-        super()._set_fitted_attributes()
+    def _set_fitted_attributes(self, batch):
+        super()._set_fitted_attributes(batch)
         self.feature_norms_ = np.sqrt(np.sum(self.coef_**2, axis=0))

@@ -75,7 +75,7 @@ class _ProximalLinearMTL(MTLEstimator):
     def _decision(self, params, X):
         return (X @ params["W"][..., None])[..., 0] + params["b"][..., None]
 
-    def _linear(self, params):
+    def _linear(self, params, batch):
         return params["W"], params["b"]
 
     def _lipschitz_bound(self, batch: TaskBatch, hp: dict) -> np.ndarray:
@@ -83,7 +83,7 @@ class _ProximalLinearMTL(MTLEstimator):
         per_task = 0.25 * np.sum(batch.sw * (np.sum(batch.X**2, axis=-1) + 1.0), axis=-1)
         return per_task.max(axis=-1) / batch.n_tasks + hp["alpha"]
 
-    def _solve(self, batch, hp, callback=None):
+    def _solve(self, batch, hp, callback=None, tol=None):
         B = batch.n_batch
         params = self._init_params(batch, hp)
         n_iter = np.zeros(B, dtype=int)
@@ -100,7 +100,7 @@ class _ProximalLinearMTL(MTLEstimator):
                 lambda p, g: self._smooth(p, sub, sub_hp, g),
                 lambda p, step: self._prox(p, step, sub_hp),
                 lambda p: self._penalty(p, sub_hp),
-                tol=self.tol,
+                tol=self.tol if tol is None else tol,
                 max_iter=rounds,
                 lipschitz0=lipschitz[idx],
                 callback=callback,
@@ -156,6 +156,6 @@ class LowRankMTL(_ProximalLinearMTL):
         S = np.maximum(S - (step * hp["lam"])[:, None], 0.0)
         return {"W": (U * S[..., None, :]) @ Vt, "b": params["b"]}
 
-    def _set_fitted_attributes(self):
-        super()._set_fitted_attributes()
+    def _set_fitted_attributes(self, batch):
+        super()._set_fitted_attributes(batch)
         self.singular_values_ = np.linalg.svd(self.coef_, compute_uv=False)

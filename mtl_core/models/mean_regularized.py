@@ -119,17 +119,17 @@ class MeanRegularizedMTL(MTLEstimator):
         W = params["w0"][..., None, :] + params["V"]
         return (X @ W[..., None])[..., 0] + params["b"][..., None]
 
-    def _linear(self, params):
+    def _linear(self, params, batch):
         return params["w0"][..., None, :] + params["V"], params["b"]
 
-    def _solve(self, batch, hp, callback=None):
+    def _solve(self, batch, hp, callback=None, tol=None):
         cb = None if callback is None else (lambda w0, V, b: callback({"w0": w0, "V": V, "b": b}))
         w0, V, b, n_iter, conv = newton_mean_regularized(
             batch.X, batch.s, batch.sw, hp["lam"], hp["alpha"], max_iter=self.max_iter, callback=cb
         )
         return {"w0": w0, "V": V, "b": b}, n_iter, conv
 
-    def _set_fitted_attributes(self):
-        super()._set_fitted_attributes()
+    def _set_fitted_attributes(self, batch):
+        super()._set_fitted_attributes(batch)
         self.shared_coef_ = self.params_["w0"]
         self.offsets_ = self.params_["V"]

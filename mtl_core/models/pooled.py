@@ -90,11 +90,10 @@ class PooledLogistic(MTLEstimator):
     def _decision(self, params, X):
         return (X @ params["w"][..., None, :, None])[..., 0] + params["b"][..., None, None]
 
-    def _linear(self, params):
-        # T is unknown from the parameters alone: use the fitted number of tasks.
-        return self._broadcast(params, self.n_tasks_)
+    def _linear(self, params, batch):
+        return self._broadcast(params, batch.n_tasks)
 
-    def _solve(self, batch, hp, callback=None):
+    def _solve(self, batch, hp, callback=None, tol=None):
         X, s, sw = batch.X, batch.s, batch.sw
         T, N, d = X.shape[-3], X.shape[-2], X.shape[-1]
         Xf = X.reshape(X.shape[:-3] + (T * N, d))

@@ -73,7 +73,6 @@ class SharedHiddenMTL(MTLEstimator):
     """
 
     _strength = "alpha"
-    _convex = False
     _task_blocks = ("U", "b")
 
     def __init__(
@@ -163,17 +162,16 @@ class SharedHiddenMTL(MTLEstimator):
         gc = dpre.sum(axis=(1, 2))
         return f, {"V": gV, "c": gc, "U": gU, "b": gb}
 
-    def _linear(self, params):
+    def _linear(self, params, batch):
         # Average input gradient of every task's score over its training samples.
-        X = self._train_batch.X
-        sw = self._train_batch.sw
-        pre, h = self._hidden(params, X)
+        pre, h = self._hidden(params, batch.X)
+        sw = batch.sw
         dact = _ACTIVATIONS[self.activation][1](pre, h)  # (S, T, N, H)
         avg = np.sum(sw[..., None] * dact, axis=-2)  # (S, T, H): mean of phi'(pre) per task
         W = np.einsum("sdh,sth->std", params["V"], avg * params["U"])
         return W, params["b"]
 
-    def _solve(self, batch, hp, callback=None):
+    def _solve(self, batch, hp, callback=None, tol=None):
         init = self._init_params(batch, hp)
         keys = list(init)
         shapes = {k: init[k].shape for k in keys}
@@ -193,21 +191,12 @@ class SharedHiddenMTL(MTLEstimator):
         x0 = np.concatenate([init[k].ravel() for k in keys])
         cb = None if callback is None else (lambda xk: callback(unpack(np.array(xk))))
         res = minimize(fun, x0, jac=True, method="L-BFGS-B", callback=cb,
-                       options={"maxiter": int(self.max_iter), "maxfun": 2 * int(self.max_iter), "gtol": float(self.tol), "ftol": 1e-13})
+                       options={"maxiter": int(self.max_iter), "maxfun": 2 * int(self.max_iter), "gtol": float(self.tol if tol is None else tol), "ftol": 1e-13})
         B = batch.n_batch
         return unpack(res.x), np.full(B, res.nit), np.full(B, bool(res.success))
 
-    def fit(self, Xs, ys, eval_set=None):
-        from .._validation import check_tasks
-        from ..batch import pack_tasks
-
-        self._check_hyper()
-        Xc, yc = check_tasks(Xs, ys)
-        self._train_batch = pack_tasks(Xc, yc)
-        return super().fit(Xs, ys, eval_set)
-
-    def _set_fitted_attributes(self):
-        super()._set_fitted_attributes()
+    def _set_fitted_attributes(self, batch):
+        super()._set_fitted_attributes(batch)
         self.hidden_weights_ = self.params_["V"]
         self.hidden_intercept_ = self.params_["c"]
         self.head_coef_ = self.params_["U"]

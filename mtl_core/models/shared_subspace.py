@@ -69,7 +69,6 @@ class SharedSubspaceMTL(MTLEstimator):
     """
 
     _strength = "alpha"
-    _convex = False
     _task_blocks = ("A", "b")
 
     def __init__(
@@ -143,13 +142,14 @@ class SharedSubspaceMTL(MTLEstimator):
         W = self._weights(params)
         return (X @ W[..., None])[..., 0] + params["b"][..., None]
 
-    def _linear(self, params):
+    def _linear(self, params, batch):
         return self._weights(params), params["b"]
 
-    def _solve(self, batch, hp, callback=None):
+    def _solve(self, batch, hp, callback=None, tol=None):
         X, s, sw = batch.X, batch.s, batch.sw
         B, T, d = batch.n_batch, batch.n_tasks, batch.n_features
         k = self._check_k(T, d)
+        rtol = self.tol if tol is None else tol
         a_task = (T * hp["alpha"])[:, None]  # T*F separates into per-task ridge problems
         # Start from the single-task solution's dominant directions.
         W0, b, _, _ = newton_logistic(X, s, sw, a_task)
@@ -188,13 +188,13 @@ class SharedSubspaceMTL(MTLEstimator):
             n_iter += active
             if callback is not None:
                 callback(params)
-            active &= ~(f_old - f <= self.tol * np.maximum(np.abs(f), 1e-12))
+            active &= ~(f_old - f <= rtol * np.maximum(np.abs(f), 1e-12))
             f_old = f
             if not active.any():
                 break
         return params, n_iter, ~active
 
-    def _set_fitted_attributes(self):
-        super()._set_fitted_attributes()
+    def _set_fitted_attributes(self, batch):
+        super()._set_fitted_attributes(batch)
         self.P_ = self.params_["P"]
         self.task_coords_ = self.params_["A"]

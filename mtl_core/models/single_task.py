@@ -109,10 +109,10 @@ class SingleTaskLogistic(MTLEstimator):
     def _decision(self, params, X):
         return (X @ params["W"][..., None])[..., 0] + params["b"][..., None]
 
-    def _linear(self, params):
+    def _linear(self, params, batch):
         return params["W"], params["b"]
 
-    def _solve(self, batch, hp, callback=None):
+    def _solve(self, batch, hp, callback=None, tol=None):
         cb = None if callback is None else (lambda w, b: callback({"W": w, "b": b}))
         W, b, n_iter, conv = newton_logistic(
             batch.X, batch.s, batch.sw, hp["alpha"][:, None], max_iter=self.max_iter, callback=cb
