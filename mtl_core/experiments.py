@@ -254,6 +254,11 @@ class SweepResult:
     settings: dict = field(default_factory=dict)
 
 
+def _check_repeats(repeats) -> None:
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
+
+
 def _check_grid(values, name: str, kind=float) -> list:
     values = list(np.atleast_1d(values))
     if not values:
@@ -289,8 +294,7 @@ def run_grid(
     """
     if not cells:
         raise ValueError("Give at least one cell.")
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
+    _check_repeats(repeats)
     keys = list(cells[0])
     models, ref = _with_reference(models)
     labels = model_labels(models)
@@ -486,8 +490,7 @@ def lambda_path(
     if np.any(lams < 0) or not np.all(np.isfinite(lams)):
         raise ValueError("lams must be finite and >= 0.")
     if tasksets is None:
-        if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-            raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
+        _check_repeats(repeats)
         scenario.pop("seed", None)
         tasksets = [make_tasks(seed=repeat_seed(seed, r), **scenario) for r in range(repeats)]
     R = len(tasksets)

@@ -34,18 +34,55 @@ NEWTON_TOL = 1e-11
 _ROUNDING = 8 * np.finfo(float).eps
 
 
-def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Solve ``H x = g`` for stacks of SPD matrices, with a tiny relative damping.
+def _damped(H: np.ndarray) -> np.ndarray:
+    """Stacks of SPD matrices plus a tiny relative damping of their diagonal.
 
     The damping only guards against exactly singular Hessians (e.g. separable
     data without ridge, where the curvature underflows); the fixed point of
     Newton's method (zero gradient) is unchanged by it.
     """
-    d = H.shape[-1]
     scale = np.max(np.abs(np.diagonal(H, axis1=-2, axis2=-1)), axis=-1)
-    eps = 1e-13 * (1.0 + scale)
-    Hd = H + eps[..., None, None] * np.eye(d)
-    return np.linalg.solve(Hd, g[..., None])[..., 0]
+    return H + (1e-13 * (1.0 + scale))[..., None, None] * np.eye(H.shape[-1])
+
+
+def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Solve ``H x = g`` for stacks of SPD matrices (see `_damped`)."""
+    return np.linalg.solve(_damped(H), g[..., None])[..., 0]
+
+
+def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Hessian of ``sum_i h_i-weighted`` losses in ``(w, b)``: ``[[X'HX, X'h], [h'X, sum h]]``.
+
+    ``X`` of shape (..., N, d) and curvature weights ``h`` of shape (..., N)
+    give stacks of shape (..., d+1, d+1) (leading axes broadcast).
+    """
+    d = X.shape[-1]
+    H = np.empty(h.shape[:-1] + (d + 1, d + 1))
+    H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
+    hx = weighted_xt(h, X)
+    H[..., :d, d] = hx
+    H[..., d, :d] = hx
+    H[..., d, d] = h.sum(-1)
+    return H
+
+
+def _line_search(f: np.ndarray, dec: np.ndarray, active: np.ndarray, trial: Callable[[np.ndarray], tuple]) -> tuple[tuple, np.ndarray]:
+    """Backtracking (Armijo) along the Newton step, per problem.
+
+    ``trial(t)`` returns the candidate parameters at step lengths ``t`` (0 for
+    inactive problems) followed by their objective values. Returns the accepted
+    parameters and ``active`` with the problems that cannot decrease any more
+    (the precision floor) switched off.
+    """
+    t = np.where(active, 1.0, 0.0)
+    for _ in range(60):
+        *candidate, f_new = trial(t)
+        ok = (f_new <= f - 1e-4 * t * dec + _ROUNDING * np.abs(f)) | (t == 0)
+        if ok.all():
+            return tuple(candidate), active
+        t = np.where(ok, t, 0.5 * t)
+    *candidate, _ = trial(np.where(ok, t, 0.0))
+    return tuple(candidate), active & ok
 
 
 def _converged(dec: np.ndarray, f: np.ndarray, tol: float) -> np.ndarray:
@@ -119,12 +156,8 @@ def newton_logistic(
         r = sw * dl
         h = sw * d2l
         g = np.concatenate([weighted_xt(r, X) + alpha[..., None] * w, r.sum(-1)[..., None]], axis=-1)
-        H = np.empty(lead + (d + 1, d + 1))
-        H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X + alpha[..., None, None] * eye
-        hx = weighted_xt(h, X)
-        H[..., :d, d] = hx
-        H[..., d, :d] = hx
-        H[..., d, d] = h.sum(-1)
+        H = _logistic_hessian(X, h)
+        H[..., :d, :d] += alpha[..., None, None] * eye
         step = -_damped_solve(H, g)
         dec = -np.sum(g * step, axis=-1)
         # Problems that just converged still take this (nearly free) last step:
@@ -132,21 +165,13 @@ def newton_logistic(
         done_now = active & _converged(dec, f, tol)
         if not active.any():
             break
-        t = np.where(active, 1.0, 0.0)
-        for _ls in range(60):
+
+        def trial(t):
             w_new = w + t[..., None] * step[..., :d]
             b_new = b + t * step[..., d]
-            f_new = value(w_new, b_new)
-            ok = (f_new <= f - 1e-4 * t * dec + _ROUNDING * np.abs(f)) | (t == 0)
-            if ok.all():
-                break
-            t = np.where(ok, t, 0.5 * t)
-        else:  # no decrease possible: we are at the precision floor
-            t = np.where(ok, t, 0.0)
-            w_new = w + t[..., None] * step[..., :d]
-            b_new = b + t * step[..., d]
-            active &= ok
-        w, b = w_new, b_new
+            return w_new, b_new, value(w_new, b_new)
+
+        (w, b), active = _line_search(f, dec, active, trial)
         n_iter += active
         active &= ~done_now
         if callback is not None:
@@ -227,20 +252,13 @@ def newton_mean_regularized(
         gw = weighted_xt(r, X)  # (B, T, d): dL_t/dw
         g_u = np.concatenate([gw + lam[:, None, None] * V, r.sum(-1)[..., None]], axis=-1)  # (B, T, d+1)
         g_0 = gw.sum(1) + T * alpha[:, None] * w0  # (B, d)
-        Ht = np.empty((B, T, d + 1, d + 1))
-        Ht[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
-        hx = weighted_xt(h, X)
-        Ht[..., :d, d] = hx
-        Ht[..., d, :d] = hx
-        Ht[..., d, d] = h.sum(-1)
+        Ht = _logistic_hessian(X, h)  # (B, T, d+1, d+1)
         A = Ht + lam[:, None, None, None] * D
         Bt = Ht[..., :, :d]  # (B, T, d+1, d)
         C = Ht[..., :d, :d].sum(1) + T * alpha[:, None, None] * np.eye(d)
         # Solve A_t [Ainv_g, Ainv_B] in one call per task block.
         rhs = np.concatenate([g_u[..., None], Bt], axis=-1)  # (B, T, d+1, 1+d)
-        scale = np.max(np.abs(np.diagonal(A, axis1=-2, axis2=-1)), axis=-1)
-        A_d = A + (1e-13 * (1.0 + scale))[..., None, None] * np.eye(d + 1)
-        sol = np.linalg.solve(A_d, rhs)
+        sol = np.linalg.solve(_damped(A), rhs)
         Ainv_g, Ainv_B = sol[..., 0], sol[..., 1:]
         S = C - np.einsum("btki,btkj->bij", Bt, Ainv_B)
         rhs0 = -g_0 + np.einsum("btki,btk->bi", Bt, Ainv_g)
@@ -252,23 +270,14 @@ def newton_mean_regularized(
         done_now = active & _converged(dec, f, tol)
         if not active.any():
             break
-        t = np.where(active, 1.0, 0.0)
-        for _ls in range(60):
+
+        def trial(t):
             w0_n = w0 + t[:, None] * dw0
             V_n = V + t[:, None, None] * du[..., :d]
             b_n = b + t[:, None] * du[..., d]
-            f_new = value(w0_n, V_n, b_n)
-            ok = (f_new <= f - 1e-4 * t * dec + _ROUNDING * np.abs(f)) | (t == 0)
-            if ok.all():
-                break
-            t = np.where(ok, t, 0.5 * t)
-        else:
-            t = np.where(ok, t, 0.0)
-            w0_n = w0 + t[:, None] * dw0
-            V_n = V + t[:, None, None] * du[..., :d]
-            b_n = b + t[:, None] * du[..., d]
-            active &= ok
-        w0, V, b = w0_n, V_n, b_n
+            return w0_n, V_n, b_n, value(w0_n, V_n, b_n)
+
+        (w0, V, b), active = _line_search(f, dec, active, trial)
         n_iter += active
         active &= ~done_now
         if callback is not None:
