@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import newton_logistic
+from ..solvers import _tree_where, newton_logistic
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -176,13 +176,10 @@ class SharedSubspaceMTL(MTLEstimator):
             R_safe = np.where(well_posed[:, None, None], R_A, np.eye(k))
             U = np.linalg.solve(R_safe, np.swapaxes(Uprime, -1, -2))  # R_A^{-1} U'^T = U^T
             U = np.swapaxes(U, -1, -2)
-            new = self._retract({"P": U, "A": A, "b": b + shift[:, None]})
-            keep = ~(active & well_posed)
-            new = {key: np.where(keep.reshape((-1,) + (1,) * (v.ndim - 1)), params[key] if key != "A" else A, v) for key, v in new.items()}
-            if not well_posed.all():
-                new["A"] = np.where(well_posed[:, None, None], new["A"], A)
-                new["b"] = np.where(well_posed[:, None], new["b"], b)
-            params = {key: np.where(active.reshape((-1,) + (1,) * (v.ndim - 1)), v, params[key]) for key, v in new.items()}
+            p_step = self._retract({"P": U, "A": A, "b": b + shift[:, None]})
+            # Where A is rank-deficient the P-step is undefined: keep P after the A-step.
+            new = _tree_where(well_posed, p_step, {"P": P, "A": A, "b": b})
+            params = _tree_where(active, new, params)
             P = params["P"]
             f = self.objective_batch(params, batch, hp)
             n_iter += active
