@@ -18,7 +18,6 @@ import html
 import io
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -304,25 +303,10 @@ def _offset(progress: Progress | None, done: int, total: int) -> Progress | None
 
 def _run_parallel(cells: list[dict], factory: Callable[..., TaskSet], spec: RealSpec, progress: Progress | None,
                   offset: int, total: int, workers: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`run_grid` over ``cells``, one cell per job on ``workers`` threads (the engine's NumPy releases the GIL).
-
-    The result equals one `run_grid` call: a repeat's task draw depends only on the seed and the repeat.
-    """
-    counts: dict[int, int] = {}
-
-    def part(i: int) -> experiments.SweepResult:
-        def report(done: int, _total: int) -> None:
-            counts[i] = done
-            if progress is not None:
-                progress(offset + sum(counts.values()), total)
-
-        return experiments.run_grid([cells[i]], factory, models(), spec.repeats, spec.seed, report)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="real-data") as pool:
-        parts = list(pool.map(part, range(len(cells))))
-    table = pd.concat([p.table for p in parts], ignore_index=True)
-    summary = pd.concat([p.summary for p in parts], ignore_index=True)
-    return table, summary
+    """`run_grid` over ``cells`` (one training size each) on ``workers`` threads, rows ordered cell by cell."""
+    res = experiments.run_grid(cells, factory, models(), spec.repeats, spec.seed, _offset(progress, offset, total), workers)
+    return (res.table.sort_values("n_train", kind="stable", ignore_index=True),
+            res.summary.sort_values("n_train", kind="stable", ignore_index=True))
 
 
 def run_experiment(spec: RealSpec, base: TaskSet | None = None, progress: Progress | None = None) -> RealResult:

@@ -1,15 +1,12 @@
 """The Sweep page's experiments: relatedness x training-size grid, learning curves, lambda path.
 
-Pure functions over `mtl_core.experiments`.  `run_sweep` splits the grid by
-training-set size and runs the parts on two threads (the engine's batched
-NumPy releases the GIL; the result is identical to one `sweep` call because
-the task draws depend only on the seed and the repeat).  Progress is reported
-from the calling thread, so a Streamlit progress bar can be updated from it.
+Pure functions over `mtl_core.experiments`.  `run_sweep` fits the grid's
+training-set sizes on two threads (`experiments.sweep(workers=2)`); progress
+goes to a counter that the script thread reads (`st_cache.with_progress`).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -83,39 +80,13 @@ def sweep_models(spec: SweepSpec) -> list:
     ]
 
 
-def _poll(futures: dict, counts: dict, total: int, progress: Progress | None) -> None:
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-        if progress is not None:
-            progress(min(total, sum(counts.values())), total)
-        for f in done:
-            f.result()  # re-raise errors in the calling thread
-
-
 def run_sweep(spec: SweepSpec, progress: Progress | None = None, workers: int = 2) -> pd.DataFrame:
     """Summary of the sweep: one row per relatedness, n_train and model (see `experiments.sweep`)."""
-    models_per_part = len(sweep_models(spec))
-    per_part = len(spec.relatedness) * spec.repeats * models_per_part
-    total = per_part * len(spec.n_train)
-    counts: dict[int, int] = {}
-
-    def part(n: int):
-        def report(done: int, _total: int) -> None:
-            counts[n] = done
-
-        return experiments.sweep(
-            relatedness=list(spec.relatedness), n_train=[n], models=sweep_models(spec), repeats=spec.repeats,
-            seed=spec.seed, progress=report, **spec.data_kwargs,
-        )
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sweep") as pool:
-        futures = {pool.submit(part, n): n for n in spec.n_train}
-        _poll(futures, counts, total, progress)
-        parts = [f.result() for f in futures]
-    summary = pd.concat([p.summary for p in parts], ignore_index=True)
-    summary = summary.sort_values(["model", "n_train", "relatedness"], kind="stable").reset_index(drop=True)
-    return summary
+    res = experiments.sweep(
+        relatedness=list(spec.relatedness), n_train=list(spec.n_train), models=sweep_models(spec), repeats=spec.repeats,
+        seed=spec.seed, progress=progress, workers=workers, **spec.data_kwargs,
+    )
+    return res.summary.sort_values(["model", "n_train", "relatedness"], kind="stable").reset_index(drop=True)
 
 
 def learning_curve(summary: pd.DataFrame, relatedness: float) -> pd.DataFrame:

@@ -10,6 +10,7 @@ chunks that bound peak memory.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -273,6 +274,7 @@ def run_grid(
     repeats: int = 10,
     seed: int = 0,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> SweepResult:
     """Paired repeated experiment over a list of cells, for any source of tasks.
 
@@ -286,6 +288,9 @@ def run_grid(
         uses ``seed=repeat_seed(seed, r)``, so every model sees the same tasks.
     models, repeats, seed, progress
         As in `sweep`.
+    workers : int
+        Threads fitting the groups of equal training size in parallel
+        (``progress`` is then called from those threads).
 
     Returns
     -------
@@ -312,13 +317,26 @@ def run_grid(
     acc = np.empty((len(models), C * repeats, T))
     strength = np.empty((len(models), C * repeats))
     total = C * repeats * len(models)
-    done = 0
-    for idx in groups.values():
-        a, st = evaluate_tasksets(
-            [tasksets[i] for i in idx], models, seed=seed, progress=progress, progress_offset=done, progress_total=total
-        )
-        acc[:, idx], strength[:, idx] = a, st
-        done += len(idx) * len(models)
+    group_idx = list(groups.values())
+    done = [0] * len(group_idx)
+
+    def fit_group(j: int) -> None:
+        def report(group_done: int, _group_total: int) -> None:
+            done[j] = group_done
+            if progress is not None:
+                progress(sum(done), total)
+
+        idx = group_idx[j]
+        acc[:, idx], strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report)
+
+    # Groups are independent (a repeat's tasks depend only on the seed and the repeat),
+    # so threads give the same numbers; the batched NumPy work releases the GIL.
+    if workers > 1 and len(group_idx) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(fit_group, range(len(group_idx))))
+    else:
+        for j in range(len(group_idx)):
+            fit_group(j)
     acc = acc.reshape(len(models), C, repeats, T)
     strength = strength.reshape(len(models), C, repeats)
     ts0 = tasksets[0]
@@ -371,6 +389,7 @@ def sweep(
     repeats: int = 10,
     seed: int = 0,
     progress: Progress | None = None,
+    workers: int = 1,
     **scenario,
 ) -> SweepResult:
     """Accuracy of every model over a grid of relatedness x training samples per task.
@@ -387,6 +406,8 @@ def sweep(
     seed : int
     progress : callable(done, total), optional
         Called as fits complete.
+    workers : int
+        Threads for the training-size groups (see `run_grid`).
     **scenario
         Any other `make_tasks` argument (``n_tasks``, ``n_features``,
         ``n_unrelated``, ``label_noise``, ``family``, ...).
@@ -400,7 +421,7 @@ def sweep(
     for forbidden in ("relatedness", "n_train", "seed"):
         scenario.pop(forbidden, None)
     cells = [{"relatedness": rho, "n_train": n} for n in ns for rho in rel]
-    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress)
+    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress, workers)
     res.settings.update({"relatedness": rel, "n_train": ns, **scenario})
     res.settings.pop("cells")
     return res
