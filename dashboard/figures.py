@@ -936,14 +936,21 @@ def cosine_figure(data: CompareData) -> go.Figure:
     return make_figure(traces, layout)
 
 
+#: Figures of the Compare page by file-name-friendly key, in page order: ``builder(data, tasks)``
+#: (None when the figure does not apply, e.g. weight arrows with more than 2 features).
+COMPARE_FIGURES: dict[str, Any] = {
+    "boundaries": boundary_figure,
+    "accuracy": lambda data, tasks=None: accuracy_figure(data),
+    "loss": lambda data, tasks=None: loss_figure(data),
+    "replay": replay_figure,
+    "weights": weights_arrow_figure,
+    "similarity": lambda data, tasks=None: cosine_figure(data),
+}
+#: The figures drawn from the gradient-descent runs (``data.gd``); the others need only the exact fits.
+TRAINING_FIGURES = ("loss", "replay")
+
+
 def compare_figures(data: CompareData, tasks: Sequence[int] | None = None, replay: bool = True) -> dict[str, RawFigure]:
     """All figures of the Compare page, by a file-name-friendly key (None entries dropped)."""
-    figs: dict[str, go.Figure | None] = {
-        "boundaries": boundary_figure(data, tasks),
-        "accuracy": accuracy_figure(data),
-        "loss": loss_figure(data),
-        "replay": replay_figure(data, tasks) if replay else None,
-        "weights": weights_arrow_figure(data, tasks),
-        "similarity": cosine_figure(data),
-    }
+    figs = {name: build(data, tasks) for name, build in COMPARE_FIGURES.items() if replay or name != "replay"}
     return {k: v for k, v in figs.items() if v is not None}

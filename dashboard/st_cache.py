@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import pandas as pd
@@ -91,15 +91,30 @@ def compare_data(scenario: Scenario, with_gd: bool = True) -> compute.CompareDat
 # (``st.cache_data`` would unpickle the models, table and figures on every rerun).  Treat the
 # returned objects as read-only.  A rerun with a scenario any student has already seen does no
 # table, caption or figure building at all; only Streamlit's own serialization remains.
+#
+# Each view is keyed on the scenario fields it depends on: the summary and the figures drawn from
+# the exact fits ignore the gradient-descent settings (learning rate, epochs), so moving those
+# sliders refits nothing unless the training tab is open.
 
 VIEW_ENTRIES = 64  # about 0.3 MB each for linear scenarios, a few MB for nonlinear ones
+
+#: Scenario fields that only the gradient-descent training depends on.
+TRAINING_FIELDS = ("learning_rate", "n_epochs")
+#: Scenario fields that only change what the figures show.
+VIEW_FIELDS = ("x_feature", "y_feature", "sweep_repeats")
+_DEFAULTS = Scenario()
+
+
+def _without(scenario: Scenario, names: tuple[str, ...]) -> Scenario:
+    """``scenario`` with ``names`` reset to their defaults (a cache key that ignores them)."""
+    return scenario.replace(**{name: getattr(_DEFAULTS, name) for name in names})
 
 
 @dataclass(frozen=True)
 class CompareSummary:
-    """The Compare page above the charts: fits, captions, metrics, the CSV."""
+    """The Compare page above the charts: exact fits, captions, metrics, the CSV."""
 
-    data: compute.CompareData
+    data: compute.CompareData  # without gradient-descent runs; its scenario ignores TRAINING_FIELDS and VIEW_FIELDS
     sentences: tuple[str, ...]
     metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
     bayes: str
@@ -112,7 +127,7 @@ def _scenario_key(scenario: Scenario) -> str:
 
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
 def _compare_summary(key: str, _scenario: Scenario) -> CompareSummary:
-    data = compare_data(_scenario)
+    data = compare_data(_scenario, with_gd=False)
     sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
     metrics: list[tuple[str, str, str | None]] = []
     bayes_text = "unknown"
@@ -131,20 +146,60 @@ def _compare_summary(key: str, _scenario: Scenario) -> CompareSummary:
 
 
 def compare_summary(scenario: Scenario) -> CompareSummary:
-    """`compare_data` plus everything the Compare page derives from it, shared by all sessions."""
-    return _compare_summary(_scenario_key(scenario), scenario)
+    """The exact fits of the Compare page and everything derived from them, shared by all sessions."""
+    neutral = _without(scenario, TRAINING_FIELDS + VIEW_FIELDS)
+    return _compare_summary(_scenario_key(neutral), neutral)
 
 
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
-def _compare_figures(key: str, tasks: tuple[int, ...] | None, _scenario: Scenario) -> dict[str, Any]:
+def _trained_data(key: str, _scenario: Scenario) -> compute.CompareData:
+    data = compare_summary(_scenario).data
+    gd = {
+        role: gd_fit(
+            _scenario.data_key(), role, _role_key(_scenario, role), compute.chosen_strength(data.exact[role].model),
+            float(_scenario.learning_rate), int(_scenario.n_epochs),
+        )
+        for role in compute.ROLES
+        if data.exact[role].ok
+    }
+    return replace(data, scenario=_scenario, gd=gd)
+
+
+def view_data(scenario: Scenario, training: bool = False) -> compute.CompareData:
+    """`compare_summary`'s data for drawing ``scenario``; with the gradient-descent runs if ``training``."""
+    if training:
+        keyed = _without(scenario, VIEW_FIELDS)
+        return replace(_trained_data(_scenario_key(keyed), keyed), scenario=scenario)
+    return replace(compare_summary(scenario).data, scenario=scenario)
+
+
+@st.cache_resource(max_entries=3 * VIEW_ENTRIES, ttl=TTL, show_spinner=False)
+def _compare_figure(name: str, key: str, tasks: tuple[int, ...] | None, _scenario: Scenario) -> Any:
     from . import figures
 
-    return figures.compare_figures(compare_summary(_scenario).data, None if tasks is None else list(tasks))
+    data = view_data(_scenario, training=name in figures.TRAINING_FIGURES)
+    return figures.COMPARE_FIGURES[name](data, None if tasks is None else list(tasks))
+
+
+def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None) -> Any:
+    """One figure of the Compare page (``figures.COMPARE_FIGURES[name]``; None if it does not apply).
+
+    Built once per relevant scenario and task choice for all sessions; the figures
+    drawn from the exact fits do not depend on the gradient-descent settings.
+    """
+    from . import figures
+
+    keyed = scenario if name in figures.TRAINING_FIGURES else _without(scenario, TRAINING_FIELDS)
+    chosen = None if tasks is None else tuple(int(t) for t in tasks)
+    return _compare_figure(name, _scenario_key(keyed), chosen, scenario)
 
 
 def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[str, Any]:
-    """The Compare page's figures (`figures.compare_figures`), built once per scenario and task choice."""
-    return _compare_figures(_scenario_key(scenario), None if tasks is None else tuple(int(t) for t in tasks), scenario)
+    """Every figure of the Compare page (for the report), None entries dropped."""
+    from . import figures
+
+    figs = {name: compare_figure(scenario, name, tasks) for name in figures.COMPARE_FIGURES}
+    return {k: v for k, v in figs.items() if v is not None}
 
 
 def structure_fit(scenario: Scenario, model_key: str, strength: float | None) -> compute.FitOutcome:

@@ -1,4 +1,9 @@
-"""Compare (landing page): STL vs the chosen MTL model (and pooled) on one scenario."""
+"""Compare (landing page): STL vs the chosen MTL model (and pooled) on one scenario.
+
+The charts sit in tabs that run lazily: only the open tab's figures are built and
+sent, and the gradient-descent runs are trained only when their tab is open, so a
+slider move with a class on one server costs the exact fits and one tab.
+"""
 
 import streamlit as st
 
@@ -6,6 +11,7 @@ from dashboard import figures as F
 from dashboard import st_cache, ui
 
 PAGE = "compare"
+TAB_KEY = "compare_tab"
 scenario = ui.current_scenario()
 
 st.header("Compare: one model per task, or learn the tasks together?")
@@ -16,7 +22,7 @@ ui.preset_banner(scenario)
 try:
     with st.spinner("Fitting the models…"):
         summary = st_cache.compare_summary(scenario)  # shared by every session with this scenario
-    data = summary.data
+    data = st_cache.view_data(scenario)
 except (ValueError, RuntimeError) as exc:
     st.error(f"These settings cannot be used: {exc} Change a setting in the sidebar.")
     st.stop()
@@ -52,47 +58,53 @@ if T > F.MAX_BOUNDARY_TASKS:
         key="compare_tasks",
     )
 
-# every figure of the page, built once per scenario and task choice for all sessions
-figs = st_cache.compare_figures(scenario, tasks)
-sections = []
+TABS = ["Boundaries & accuracy", "Training replay", "Task weights"] + ([] if ui.presenter() else ["Table & export"])
+boundaries_tab, training_tab, weights_tab, *export_tab = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
 
-st.subheader("Decision boundaries")
-boundaries = figs["boundaries"]
-ui.chart(boundaries, PAGE, "boundaries", scenario)
-plane = F.plane_for(data)
-if not plane.is_full:
-    st.caption(plane.caption() + " Change the plane in the sidebar.")
-sections.append(("boundaries", "Decision boundaries", boundaries, ""))
 
-st.subheader("Accuracy per task")
-accuracy = figs["accuracy"]
-ui.chart(accuracy, PAGE, "accuracy", scenario)
-sections.append(("accuracy", "Test accuracy per task", accuracy, ""))
+def chart(name: str) -> None:
+    fig = st_cache.compare_figure(scenario, name, tasks)
+    if fig is not None:
+        ui.chart(fig, PAGE, name, scenario)
 
-st.subheader("Training by gradient descent")
-for role, outcome in data.gd.items():
-    if outcome.error:
-        st.warning(outcome.error)
-loss = figs["loss"]
-ui.chart(loss, PAGE, "loss", scenario)
-sections.append(("loss", "Loss per epoch", loss, ""))
-replay = figs.get("replay")
-if replay is not None:
-    ui.chart(replay, PAGE, "replay", scenario)
-    sections.append(("replay", "Replay of training", replay, "Press Play or drag the epoch slider."))
 
-st.subheader("Task weights")
-arrows = figs.get("weights")
-if arrows is not None:
-    ui.chart(arrows, PAGE, "weights", scenario)
-    sections.append(("weights", "Task weight directions", arrows, ""))
-similarity = figs["similarity"]
-ui.chart(similarity, PAGE, "similarity", scenario)
-sections.append(("similarity", "Similarity of the task weights", similarity, ""))
+with boundaries_tab:
+    if boundaries_tab.open:
+        chart("boundaries")
+        plane = F.plane_for(data)
+        if not plane.is_full:
+            st.caption(plane.caption() + " Change the plane in the sidebar.")
+        chart("accuracy")
 
-if st.toggle("Show the results table (one row per model and task)", key="compare_show_table"):
-    st.dataframe(data.table, hide_index=True, width="stretch")
+with training_tab:
+    if training_tab.open:
+        with st.spinner("Training by gradient descent…"):
+            trained = st_cache.view_data(scenario, training=True)
+        for outcome in trained.gd.values():
+            if outcome.error:
+                st.warning(outcome.error)
+        st.caption("Learning rate and epochs: *Training replay* in the sidebar.")
+        chart("loss")
+        chart("replay")
 
-if not ui.presenter():
-    ui.export_section(PAGE, "MTL vs STL: Compare", scenario, sections, data.table, sentences, st_cache.kaleido_lock(),
-                      csv=summary.csv)
+with weights_tab:
+    if weights_tab.open:
+        chart("weights")
+        chart("similarity")
+
+if export_tab and export_tab[0].open:
+    with export_tab[0]:
+        st.dataframe(data.table, hide_index=True, width="stretch")
+        with st.spinner("Preparing the report…"):
+            figs = st_cache.compare_figures(scenario, tasks)
+        headings = {
+            "boundaries": ("Decision boundaries", ""),
+            "accuracy": ("Test accuracy per task", ""),
+            "loss": ("Loss per epoch", ""),
+            "replay": ("Replay of training", "Press Play or drag the epoch slider."),
+            "weights": ("Task weight directions", ""),
+            "similarity": ("Similarity of the task weights", ""),
+        }
+        sections = [(name, *headings[name][:1], fig, headings[name][1]) for name, fig in figs.items()]
+        ui.export_section(PAGE, "MTL vs STL: Compare", scenario, sections, data.table, sentences,
+                          st_cache.kaleido_lock(), csv=summary.csv)

@@ -20,6 +20,12 @@ MODELS = "pages/models_page.py"
 COMPARE = "pages/compare_page.py"
 
 COMPARE_TITLES = ["Decision boundaries", "Test accuracy per task", "loss per epoch", "Replay", "similar"]
+#: The Compare page's lazy tabs and the charts each one draws (only the open tab's charts are sent).
+COMPARE_TABS = {
+    "Boundaries & accuracy": ["Decision boundaries", "Test accuracy per task"],
+    "Training replay": ["loss per epoch", "Replay"],
+    "Task weights": ["similar"],
+}
 SWEEP_TITLES = ["Test-accuracy gap vs STL", "Learning curves", "Sharing strength"]
 MODEL_TITLES = ["mean-regularized", "low-rank", "joint feature", "shared-subspace", "shared-hidden"]
 
@@ -53,10 +59,35 @@ def assert_ok(at: AppTest, expected_titles: list[str] = ()) -> None:
         assert isinstance(spec["layout"]["template"], dict), "figures must carry an explicit template"
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["compare_tab"] = label
+    return at.run()
+
+
+def assert_compare_complete(at: AppTest) -> None:
+    """Every tab of the Compare page draws its charts; leaves the first tab open."""
+    for label, expected in COMPARE_TABS.items():
+        assert_ok(open_tab(at, label), expected)
+    open_tab(at, "Boundaries & accuracy")
+
+
 def test_compare_at_defaults():
     at = new_app().run()
-    assert_ok(at, COMPARE_TITLES + ["Task weights"])
-    assert len(at.get("plotly_chart")) == 6
+    assert [t.label for t in at.tabs] == list(COMPARE_TABS) + ["Table & export"]
+    # lazy tabs: only the open tab's charts are built and sent
+    assert_ok(at, COMPARE_TABS["Boundaries & accuracy"])
+    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("download_button")) == 1  # the sidebar's scenario file only
+    open_tab(at, "Training replay")
+    assert_ok(at, COMPARE_TABS["Training replay"])
+    assert len(at.get("plotly_chart")) == 2
+    open_tab(at, "Task weights")
+    assert_ok(at, ["Task weights", "similar"])
+    open_tab(at, "Table & export")
+    assert_ok(at)
+    assert len(at.get("plotly_chart")) == 0 and len(at.dataframe) == 1
+    assert len(at.get("download_button")) >= 4
+    open_tab(at, "Boundaries & accuracy")
     assert any("What to notice" in m.value for m in at.markdown)
     assert [m.label for m in at.metric][:3] == ["STL", "MTL (mean-regularized)", "Pooled"]
     assert query(at)["rel"] == "0.8" and query(at)["strength"] == "auto"
@@ -77,17 +108,17 @@ def test_sweep_and_models_at_defaults():
     assert len(at.get("plotly_chart")) == 5
     assert len([e for e in at.get("latex")]) >= 8  # the loss, STL, pooled and every formulation
     at.switch_page(COMPARE).run()
-    assert_ok(at, COMPARE_TITLES)
+    assert_compare_complete(at)
 
 
 @pytest.mark.parametrize("key", list(PRESETS))
 def test_every_preset_on_every_page(key):
     at = new_app().run()
     at.button(key=f"preset_{key}").click().run()
-    assert_ok(at, COMPARE_TITLES)
+    assert any(PRESETS[key].label in s.value for s in at.success)
+    assert_compare_complete(at)
     assert at.session_state["scenario"] == PRESETS[key].scenario
     assert any(PRESETS[key].label in i.value for i in at.info), "the preset's lesson is shown"
-    assert any(PRESETS[key].label in s.value for s in at.success)
     assert query(at)["seed"] == str(PRESETS[key].scenario.seed)
     at.session_state["w_sweep_repeats"] = 3  # the quickest sweep: this test checks that the page runs
     for page, expected in ((SWEEP, SWEEP_TITLES[:1]), (MODELS, MODEL_TITLES[:1])):
@@ -180,7 +211,8 @@ def test_bad_url_values_are_explained():
 
 def test_presenter_mode_hides_controls():
     at = new_app({"presenter": "1"}).run()
-    assert_ok(at, COMPARE_TITLES)
+    assert_compare_complete(at)
+    assert [t.label for t in at.tabs] == list(COMPARE_TABS)  # no export tab
     labels = [w.label for w in at.sidebar.slider] + [w.label for w in at.sidebar.number_input]
     assert "Relatedness of the tasks" in labels and "Seed" not in labels and "Number of tasks" not in labels
     assert len(at.get("download_button")) == 0

@@ -129,7 +129,7 @@ def first_chart_annotations(page) -> list[str]:
 
 
 PAGES = [
-    ("compare", "/", 6, ["Decision boundaries", "Test accuracy per task", "loss per epoch", "Replay", "Task weights", "similar"]),
+    ("compare", "/", 2, ["Decision boundaries", "Test accuracy per task"]),
     ("sweep", "/sweep", 3, ["Test-accuracy gap", "Learning curves", "Sharing strength"]),
     ("models", "/models", 5, ["mean-regularized", "low-rank", "joint feature", "shared-subspace", "shared-hidden"]),
 ]
@@ -155,9 +155,41 @@ def test_page_loads_and_screenshot(page, app_url, name, path, n_charts, titles):
     page.set_viewport_size(VIEWPORT)
 
 
+def open_tab(page, label: str) -> None:
+    page.get_by_role("tab", name=label).click()
+    page.wait_for_function(
+        f"Array.from(document.querySelectorAll('[role=tab]')).some(t => t.textContent.includes({label!r}) "
+        "&& t.getAttribute('aria-selected') === 'true')",
+        timeout=30_000,
+    )
+    wait_for_run(page)
+
+
+@pytest.mark.parametrize("label,titles,shot", [
+    ("Training replay", ["loss per epoch", "Replay"], "compare-training"),
+    ("Task weights", ["Task weights", "similar"], "compare-weights"),
+])
+def test_compare_tabs_draw_their_charts(page, app_url, label, titles, shot):
+    page.goto(app_url + "/")
+    wait_for_run(page, min_charts=2)
+    open_tab(page, label)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.js-plotly-plot')).some(p => p.layout && p.layout.title "
+        f"&& p.layout.title.text.toLowerCase().includes({titles[0].lower()!r}))",
+        timeout=120_000,
+    )
+    wait_for_run(page, min_charts=2)
+    assert_no_exception(page)
+    found = [t for t in chart_titles(page) if t]
+    for expected in titles:
+        assert any(expected.lower() in t.lower() for t in found), (expected, found)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"))
+
+
 def test_slider_move_updates_figures_and_url(page, app_url):
     page.goto(app_url + "/")
-    wait_for_run(page, min_charts=6)
+    wait_for_run(page, min_charts=2)
     before = first_chart_annotations(page)
     assert "rel=0.8" in page.url
     slider = page.get_by_role("slider", name="Relatedness of the tasks")
@@ -165,7 +197,7 @@ def test_slider_move_updates_figures_and_url(page, app_url):
     for _ in range(3):
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("!window.location.search.includes('rel=0.8&')", timeout=30_000)
-    wait_for_run(page, min_charts=6)
+    wait_for_run(page, min_charts=2)
     assert_no_exception(page)
     assert re.search(r"rel=0\.6[45]", page.url), page.url
     after = first_chart_annotations(page)
@@ -174,8 +206,10 @@ def test_slider_move_updates_figures_and_url(page, app_url):
 
 def test_report_download(page, app_url, tmp_path):
     page.goto(app_url + "/")
-    wait_for_run(page, min_charts=6)
+    wait_for_run(page, min_charts=2)
+    open_tab(page, "Table & export")
     button = page.get_by_role("button", name=re.compile("Interactive HTML report"))
+    button.wait_for(timeout=120_000)
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=120_000) as info:
         button.click()
@@ -191,12 +225,13 @@ def test_report_download(page, app_url, tmp_path):
 
 def test_presenter_mode_hides_controls(page, app_url):
     page.goto(app_url + "/?presenter=1")
-    wait_for_run(page, min_charts=6)
+    wait_for_run(page, min_charts=2)
     assert_no_exception(page)
     sidebar = page.locator("[data-testid='stSidebar']")
     assert sidebar.get_by_text("Relatedness of the tasks").count() == 1
     assert sidebar.get_by_text("Seed").count() == 0
     assert page.get_by_text("Interactive HTML report").count() == 0
+    assert page.get_by_role("tab", name="Table & export").count() == 0
     assert "presenter=1" in page.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "compare-presenter.png"))
