@@ -328,6 +328,11 @@ class StreamlitServer:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 killed = True
+        # The server's children (worker processes, multiprocessing's resource tracker) exit on
+        # their own once the server is gone: give them a moment before killing what is left.
+        grace = time.monotonic() + min(timeout, 5.0)
+        while not killed and self._group_alive(pgid) and time.monotonic() < grace:
+            time.sleep(0.05)
         # Kill anything left in the group (the server itself or children that outlived it).
         if killed or self._group_alive(pgid):
             try:
@@ -903,6 +908,7 @@ def run_load(cfg: RunConfig, deadline: Deadline | None = None) -> dict[str, Any]
         t_sess0 = time.monotonic()
         _run_sessions(sessions, cfg, deadline)
         t_sess1 = time.monotonic()
+        result["server_processes"] = len(server.tree())  # the server and its workers (summed in CPU and RSS)
         result["server_cpu_s"] = round(cpu_seconds(server.tree()) - cpu0, 3)
         result["client_cpu_s"] = round(time.process_time() - client_cpu0, 3)
         result["sessions_wall_s"] = round(t_sess1 - t_sess0, 3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Callable
 
 import pandas as pd
@@ -18,7 +18,7 @@ import streamlit as st
 
 from mtl_core import TaskSet
 
-from . import compute, export, sweeps
+from . import compute, offload, sweeps, views
 from .scenario import Scenario
 
 TTL = 60 * 60  # seconds
@@ -69,22 +69,6 @@ def _role_key(scenario: Scenario, role: str) -> tuple | None:
     return scenario.mtl_key() if role == "mtl" else _BASELINE_KEY
 
 
-def compare_data(scenario: Scenario, with_gd: bool = True) -> compute.CompareData:
-    """The Compare page's fits for ``scenario``, from the caches (raises the engine's ValueError for bad data)."""
-    data_key = scenario.data_key()
-    ts = taskset(data_key)
-    exact = {role: exact_fit(data_key, role, _role_key(scenario, role)) for role in compute.ROLES}
-    gd: dict[str, compute.FitOutcome] = {}
-    if with_gd:
-        for role in compute.ROLES:
-            if exact[role].ok:
-                gd[role] = gd_fit(
-                    data_key, role, _role_key(scenario, role), compute.chosen_strength(exact[role].model),
-                    float(scenario.learning_rate), int(scenario.n_epochs),
-                )
-    return compute.assemble(scenario, ts, exact, gd)
-
-
 # ----------------------------------------------------------------------------- whole-page views
 #
 # Shared by every session: ``st.cache_resource`` hands out the same object without copying
@@ -92,33 +76,15 @@ def compare_data(scenario: Scenario, with_gd: bool = True) -> compute.CompareDat
 # returned objects as read-only.  A rerun with a scenario any student has already seen does no
 # table, caption or figure building at all; only Streamlit's own serialization remains.
 #
+# A scenario nobody has seen yet is computed by `dashboard.views` in a worker process
+# (`dashboard.offload`): the fits and figures then take another core while this process keeps
+# serving the other sessions' reruns.
+#
 # Each view is keyed on the scenario fields it depends on: the summary and the figures drawn from
 # the exact fits ignore the gradient-descent settings (learning rate, epochs), so moving those
 # sliders refits nothing unless the training tab is open.
 
 VIEW_ENTRIES = 64  # about 0.3 MB each for linear scenarios, a few MB for nonlinear ones
-
-#: Scenario fields that only the gradient-descent training depends on.
-TRAINING_FIELDS = ("learning_rate", "n_epochs")
-#: Scenario fields that only change what the figures show.
-VIEW_FIELDS = ("x_feature", "y_feature", "sweep_repeats")
-_DEFAULTS = Scenario()
-
-
-def _without(scenario: Scenario, names: tuple[str, ...]) -> Scenario:
-    """``scenario`` with ``names`` reset to their defaults (a cache key that ignores them)."""
-    return scenario.replace(**{name: getattr(_DEFAULTS, name) for name in names})
-
-
-@dataclass(frozen=True)
-class CompareSummary:
-    """The Compare page above the charts: exact fits, captions, metrics, the CSV."""
-
-    data: compute.CompareData  # without gradient-descent runs; its scenario ignores TRAINING_FIELDS and VIEW_FIELDS
-    sentences: tuple[str, ...]
-    metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
-    bayes: str
-    csv: str
 
 
 def _scenario_key(scenario: Scenario) -> str:
@@ -126,28 +92,13 @@ def _scenario_key(scenario: Scenario) -> str:
 
 
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
-def _compare_summary(key: str, _scenario: Scenario) -> CompareSummary:
-    data = compare_data(_scenario, with_gd=False)
-    sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
-    metrics: list[tuple[str, str, str | None]] = []
-    bayes_text = "unknown"
-    if not data.table.empty:
-        acc = compute.per_model_accuracy(data.table)
-        stl_mean = 100 * float(acc[compute.STL_NAME].mean()) if compute.STL_NAME in acc else float("nan")
-        for role in data.roles:
-            name = data.name(role)
-            mean = 100 * float(acc[name].mean())
-            delta = None if name == compute.STL_NAME else f"{mean - stl_mean:+.1f} points vs STL"
-            metrics.append((name, f"{mean:.1f}%", delta))
-        bayes = data.table["bayes_accuracy"].iloc[0]
-        bayes_text = f"{100 * bayes:.0f}%" if bayes == bayes else "unknown"
-    csv = export.csv_text(data.table) if not data.table.empty else ""
-    return CompareSummary(data, sentences, tuple(metrics), bayes_text, csv)
+def _compare_summary(key: str, _scenario: Scenario) -> views.CompareSummary:
+    return offload.shared().run(views.compare_summary, _scenario)
 
 
-def compare_summary(scenario: Scenario) -> CompareSummary:
+def compare_summary(scenario: Scenario) -> views.CompareSummary:
     """The exact fits of the Compare page and everything derived from them, shared by all sessions."""
-    neutral = _without(scenario, TRAINING_FIELDS + VIEW_FIELDS)
+    neutral = views.summary_key(scenario)
     return _compare_summary(_scenario_key(neutral), neutral)
 
 
@@ -168,7 +119,7 @@ def _trained_data(key: str, _scenario: Scenario) -> compute.CompareData:
 def view_data(scenario: Scenario, training: bool = False) -> compute.CompareData:
     """`compare_summary`'s data for drawing ``scenario``; with the gradient-descent runs if ``training``."""
     if training:
-        keyed = _without(scenario, VIEW_FIELDS)
+        keyed = views.without(scenario, views.VIEW_FIELDS)
         return replace(_trained_data(_scenario_key(keyed), keyed), scenario=scenario)
     return replace(compare_summary(scenario).data, scenario=scenario)
 
@@ -177,8 +128,10 @@ def view_data(scenario: Scenario, training: bool = False) -> compute.CompareData
 def _compare_figure(name: str, key: str, tasks: tuple[int, ...] | None, _scenario: Scenario) -> Any:
     from . import figures
 
-    data = view_data(_scenario, training=name in figures.TRAINING_FIGURES)
-    return figures.COMPARE_FIGURES[name](data, None if tasks is None else list(tasks))
+    if name in figures.TRAINING_FIGURES:
+        return figures.COMPARE_FIGURES[name](view_data(_scenario, training=True), None if tasks is None else list(tasks))
+    spec = offload.shared().run(views.figure_spec, name, _scenario, tasks)
+    return None if spec is None else figures.RawFigure(spec)
 
 
 def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None) -> Any:
@@ -189,9 +142,9 @@ def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None
     """
     from . import figures
 
-    keyed = scenario if name in figures.TRAINING_FIGURES else _without(scenario, TRAINING_FIELDS)
+    keyed = scenario if name in figures.TRAINING_FIGURES else views.without(scenario, views.TRAINING_FIELDS)
     chosen = None if tasks is None else tuple(int(t) for t in tasks)
-    return _compare_figure(name, _scenario_key(keyed), chosen, scenario)
+    return _compare_figure(name, _scenario_key(keyed), chosen, keyed)
 
 
 def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[str, Any]:

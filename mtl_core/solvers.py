@@ -260,8 +260,10 @@ def newton_mean_regularized(
         rhs = np.concatenate([g_u[..., None], Bt], axis=-1)  # (B, T, d+1, 1+d)
         sol = np.linalg.solve(_damped(A), rhs)
         Ainv_g, Ainv_B = sol[..., 0], sol[..., 1:]
-        S = C - np.einsum("btki,btkj->bij", Bt, Ainv_B)
-        rhs0 = -g_0 + np.einsum("btki,btk->bi", Bt, Ainv_g)
+        # Sums over tasks and rows as one matmul per problem (several times faster than einsum here).
+        Bt_flat = Bt.reshape(B, T * (d + 1), d)
+        S = C - np.swapaxes(Bt_flat, -1, -2) @ Ainv_B.reshape(B, T * (d + 1), d)
+        rhs0 = -g_0 + (Ainv_g.reshape(B, 1, T * (d + 1)) @ Bt_flat)[:, 0, :]
         dw0 = _damped_solve(S, rhs0)
         du = -(Ainv_g + (Ainv_B @ dw0[:, None, :, None])[..., 0])
         dec = -(np.sum(g_u * du, axis=(-1, -2)) + np.sum(g_0 * dw0, axis=-1))

@@ -57,6 +57,22 @@ def unbounded_caches() -> list[str]:
     return found
 
 
+def unbounded_lru_caches() -> list[str]:
+    """functools caches that never evict: ``@cache`` and ``@lru_cache(maxsize=None)``."""
+    found = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for func, dec in _decorator_calls(tree):
+            name = _name(dec)
+            if name in ("cache", "functools.cache"):
+                found.append(f"{path.relative_to(ROOT)}:{func.lineno} {func.name} ({name} never evicts)")
+            elif name in ("lru_cache", "functools.lru_cache") and isinstance(dec, ast.Call):
+                size = dec.args[0] if dec.args else next((kw.value for kw in dec.keywords if kw.arg == "maxsize"), None)
+                if isinstance(size, ast.Constant) and size.value is None:
+                    found.append(f"{path.relative_to(ROOT)}:{func.lineno} {func.name} (lru_cache(maxsize=None))")
+    return found
+
+
 def global_random_state_uses() -> list[str]:
     found = []
     for path in SOURCES:
@@ -80,6 +96,10 @@ def test_every_streamlit_cache_is_bounded():
     assert unbounded_caches() == []
 
 
+def test_every_functools_cache_is_bounded():
+    assert unbounded_lru_caches() == []
+
+
 def test_no_global_random_state():
     assert global_random_state_uses() == []
 
@@ -90,9 +110,12 @@ def test_checker_detects_offenders(tmp_path, monkeypatch):
     bad.write_text(
         "import numpy as np\nimport streamlit as st\n\n"
         "@st.cache_data\ndef f(x):\n    return np.random.rand(x)\n\n"
-        "@st.cache_data(ttl=60)\ndef g(x):\n    return np.random.default_rng(x).random()\n"
+        "@st.cache_data(ttl=60)\ndef g(x):\n    return np.random.default_rng(x).random()\n\n"
+        "import functools\n\n@functools.lru_cache(maxsize=None)\ndef h(x):\n    return x\n\n"
+        "@functools.lru_cache(maxsize=8)\ndef k(x):\n    return x\n"
     )
     monkeypatch.setattr(sys.modules[__name__], "SOURCES", [bad])
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert unbounded_caches() == ["bad.py:5 f (st.cache_data without max_entries/ttl)"]
     assert global_random_state_uses() == ["bad.py:6 np.random.rand"]
+    assert unbounded_lru_caches() == ["bad.py:15 h (lru_cache(maxsize=None))"]

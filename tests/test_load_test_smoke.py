@@ -71,6 +71,21 @@ def test_minimal_app_three_sessions_two_moves(tmp_path):
     _assert_server_gone(result)
 
 
+def test_dashboard_with_a_worker_process(monkeypatch):
+    """The real app, its fits in one worker process: every rerun answers, and the whole tree stops."""
+    monkeypatch.setenv("MTL_WORKERS", "1")
+    cfg = _config(lt.REPO_ROOT / "app.py", lt.REPO_ROOT, sessions=2, moves=2,
+                  sliders=["Relatedness", "Label noise"])
+    result = lt.run_load(cfg, lt.Deadline(240))
+
+    assert result["error"] == ""
+    assert result["failures"] == 0, result["failure_reasons"]
+    assert result["ok_reruns"] == result["planned_reruns"] == 2 * (1 + 2)
+    assert result["moves_chart_changed"] == 4  # new fits, new figures
+    assert result["server_processes"] >= 2  # the server and its worker
+    _assert_server_gone(result)
+
+
 def test_failing_app_is_reported_as_failures(tmp_path):
     app = tmp_path / "failing_app.py"
     app.write_text(

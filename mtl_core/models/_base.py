@@ -9,8 +9,9 @@ A model class describes *its* objective through a handful of batched methods
 - ``_penalty(params, hp)`` / ``_prox(params, step, hp)``: the nonsmooth part and
   its proximal operator (zero / identity for smooth models);
 - ``_decision(params, X)``: scores of shape (B, T, N);
-- ``_solve(batch, hp, callback, tol)``: the fast default solver (``tol``
-  overrides its tolerance where it has one);
+- ``_solve(batch, hp, callback, tol[, init])``: the fast default solver (``tol``
+  overrides its tolerance where it has one; convex models also take a starting
+  point ``init`` and set ``_cv_warm_start``);
 - ``_linear(params, batch)``: per-task weights and intercepts (``batch`` is the
   training data, needed only by nonlinear models' linear summaries);
 - ``_gd_blocks``: which parameters are task-specific (moved by their own task's
@@ -76,6 +77,11 @@ class MTLEstimator:
     _strength: str = "alpha"
     #: names of task-specific parameter blocks (the others are shared across tasks)
     _task_blocks: tuple[str, ...] = ()
+    #: Convex models: cross-validation may start its fold fits from the full-data fits
+    #: (the same optimum from any start, reached in fewer iterations); ``_solve`` takes ``init``.
+    _cv_warm_start: bool = False
+    #: Newton iterations per round of `_newton_rounds`.
+    _newton_round: int = 3
 
     # ------------------------------------------------------------------ params
     @classmethod
@@ -192,16 +198,50 @@ class MTLEstimator:
         return mean_log_loss(self._decision(params, batch.X), batch.s, batch.sw)
 
     def fit_batch(
-        self, batch: TaskBatch, hp: dict[str, np.ndarray], callback=None, tol: float | None = None
+        self, batch: TaskBatch, hp: dict[str, np.ndarray], callback=None, tol: float | None = None,
+        init: Params | None = None,
     ) -> tuple[Params, np.ndarray, np.ndarray]:
         """Fit the model on every problem of ``batch`` with the default solver.
 
         ``tol`` overrides the solver's tolerance where it has one (cross-validation
-        fits only need their predictions, not a certificate).
+        fits only need their predictions, not a certificate); ``init`` is a starting
+        point (convex models only, see ``_cv_warm_start``).
         Returns the parameters (leading axis B), the iteration counts and the
         convergence flags, both of shape (B,).
         """
-        return self._solve(batch, hp, callback, tol)
+        if init is None:
+            return self._solve(batch, hp, callback, tol)
+        return self._solve(batch, hp, callback, tol, init=init)
+
+    def _newton_rounds(self, batch: TaskBatch, hp: dict, init: Params | None, run, callback=None):
+        """Run a Newton solver in short rounds on the problems still going.
+
+        ``run(sub_batch, sub_hp, start, max_iter, callback)`` returns ``(params,
+        n_iter, converged)`` for the problems of ``sub_batch``.  Newton's state is
+        its current point only, so continuing a problem in the next round from
+        where it stopped is the same iteration sequence; dropping the finished
+        problems between rounds keeps a few slow ones (small folds, weak
+        penalties) from keeping the whole batch busy.
+        """
+        params = self._init_params(batch, hp) if init is None else {k: np.array(v, dtype=float) for k, v in init.items()}
+        B = batch.n_batch
+        if callback is not None or B == 1:
+            return run(batch, hp, params, self.max_iter, callback)
+        n_iter = np.zeros(B, dtype=int)
+        converged = np.zeros(B, dtype=bool)
+        idx = np.arange(B)
+        while idx.size and int(n_iter[idx].max()) < self.max_iter:
+            budget = min(self.max_iter - int(n_iter[idx].max()), self._newton_round)
+            whole = idx.size == B
+            sub = batch if whole else batch.subset(idx)
+            sub_hp = hp if whole else {k: v[idx] for k, v in hp.items()}
+            p, n, conv = run(sub, sub_hp, {k: v[idx] for k, v in params.items()}, budget, None)
+            for k in params:
+                params[k][idx] = p[k]
+            n_iter[idx] += n
+            converged[idx] = conv
+            idx = idx[~conv]
+        return params, n_iter, converged
 
     def _gd(self, batch: TaskBatch, hp: dict, callback=None) -> Params:
         """Classic full-batch gradient descent (see ``fit``)."""

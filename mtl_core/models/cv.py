@@ -4,7 +4,10 @@ Folds are stratified per task: within every task, the samples of each class are
 shuffled and dealt round-robin to the ``k`` folds, so each fold holds out a
 share of every task and of both its classes. A fold's fit uses the same padded
 features with the held-out samples' weights set to 0, so all ``k x G`` fits
-(``G`` grid values) run as one batch. Held-out accuracy and log-loss are
+(``G`` grid values) run as one batch. Convex models (``_cv_warm_start``) first
+fit the whole training data at every grid value and start each fold's fit from
+there: the fold fits reach the same optima in a few iterations instead of
+starting from zero (folds hold out only 1/k of the samples). Held-out accuracy and log-loss are
 pooled over folds per task and averaged over tasks; the chosen value has the
 highest held-out accuracy, ties (frequent on small folds) going to the weakest
 strength in the grid.
@@ -117,7 +120,18 @@ def cv_scores_batch(
         sub = TaskBatch(Xr, sr, rep(train_w), np.ones_like(sr, dtype=bool))
         hp = model._hyper(nb * G * k, 0.0)
         hp[model._strength] = np.broadcast_to(grid[None, :, None], (nb, G, k)).reshape(-1).astype(float)
-        params, _, _ = model.fit_batch(sub, hp, tol=CV_TOL)
+        init = None
+        if model._cv_warm_start:
+            # batch order: problem, grid value
+            full_w = np.broadcast_to(_normalize(real), (nb,) + real.shape[1:])
+            rep_g = lambda a: np.broadcast_to(a[:, None], (a.shape[0], G) + a.shape[1:]).reshape((-1,) + a.shape[1:])
+            full = TaskBatch(rep_g(X) if X.shape[0] > 1 else X, rep_g(s) if s.shape[0] > 1 else s, rep_g(full_w),
+                             np.ones((1,) + s.shape[1:], dtype=bool))
+            hp_full = model._hyper(nb * G, 0.0)
+            hp_full[model._strength] = np.broadcast_to(grid[None, :], (nb, G)).reshape(-1).astype(float)
+            start, _, _ = model.fit_batch(full, hp_full, tol=CV_TOL)
+            init = {name: np.repeat(v, k, axis=0) for name, v in start.items()}
+        params, _, _ = model.fit_batch(sub, hp, tol=CV_TOL, init=init)
         z = model._decision(params, Xr)  # (nb*G*k, T, N)
         vw = rep(held.astype(float)).reshape(nb, G, k, *held.shape[2:])
         sample_loss = log1pexp(-sr * z).reshape(nb, G, k, *z.shape[1:])

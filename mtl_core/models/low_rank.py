@@ -83,9 +83,11 @@ class _ProximalLinearMTL(MTLEstimator):
         per_task = 0.25 * np.sum(batch.sw * (np.sum(batch.X**2, axis=-1) + 1.0), axis=-1)
         return per_task.max(axis=-1) / batch.n_tasks + hp["alpha"]
 
-    def _solve(self, batch, hp, callback=None, tol=None):
+    _cv_warm_start = True
+
+    def _solve(self, batch, hp, callback=None, tol=None, init=None):
         B = batch.n_batch
-        params = self._init_params(batch, hp)
+        params = self._init_params(batch, hp) if init is None else {k: np.array(v, dtype=float) for k, v in init.items()}
         n_iter = np.zeros(B, dtype=int)
         converged = np.zeros(B, dtype=bool)
         idx = np.arange(B)

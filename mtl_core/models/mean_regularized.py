@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import newton_mean_regularized
+from ..solvers import NEWTON_TOL, newton_mean_regularized
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -122,12 +122,18 @@ class MeanRegularizedMTL(MTLEstimator):
     def _linear(self, params, batch):
         return params["w0"][..., None, :] + params["V"], params["b"]
 
-    def _solve(self, batch, hp, callback=None, tol=None):
-        cb = None if callback is None else (lambda w0, V, b: callback({"w0": w0, "V": V, "b": b}))
-        w0, V, b, n_iter, conv = newton_mean_regularized(
-            batch.X, batch.s, batch.sw, hp["lam"], hp["alpha"], max_iter=self.max_iter, callback=cb
-        )
-        return {"w0": w0, "V": V, "b": b}, n_iter, conv
+    _cv_warm_start = True
+
+    def _solve(self, batch, hp, callback=None, tol=None, init=None):
+        def run(sub, sub_hp, start, max_iter, cb_params):
+            cb = None if cb_params is None else (lambda w0, V, b: cb_params({"w0": w0, "V": V, "b": b}))
+            w0, V, b, n_iter, conv = newton_mean_regularized(
+                sub.X, sub.s, sub.sw, sub_hp["lam"], sub_hp["alpha"], init=(start["w0"], start["V"], start["b"]),
+                tol=NEWTON_TOL if tol is None else tol, max_iter=max_iter, callback=cb,
+            )
+            return {"w0": w0, "V": V, "b": b}, n_iter, conv
+
+        return self._newton_rounds(batch, hp, init, run, callback)
 
     def _set_fitted_attributes(self, batch):
         super()._set_fitted_attributes(batch)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import newton_logistic
+from ..solvers import NEWTON_TOL, newton_logistic
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -93,12 +93,20 @@ class PooledLogistic(MTLEstimator):
     def _linear(self, params, batch):
         return self._broadcast(params, batch.n_tasks)
 
-    def _solve(self, batch, hp, callback=None, tol=None):
-        X, s, sw = batch.X, batch.s, batch.sw
-        T, N, d = X.shape[-3], X.shape[-2], X.shape[-1]
-        Xf = X.reshape(X.shape[:-3] + (T * N, d))
-        sf = s.reshape(s.shape[:-2] + (T * N,))
-        swf = sw.reshape(sw.shape[:-2] + (T * N,)) / T
-        cb = None if callback is None else (lambda w, b: callback({"w": w, "b": b}))
-        w, b, n_iter, conv = newton_logistic(Xf, sf, swf, hp["alpha"], max_iter=self.max_iter, callback=cb)
-        return {"w": w, "b": b}, n_iter, conv
+    _cv_warm_start = True
+
+    def _solve(self, batch, hp, callback=None, tol=None, init=None):
+        def run(sub, sub_hp, start, max_iter, cb_params):
+            X, s, sw = sub.X, sub.s, sub.sw
+            T, N, d = X.shape[-3], X.shape[-2], X.shape[-1]
+            Xf = X.reshape(X.shape[:-3] + (T * N, d))
+            sf = s.reshape(s.shape[:-2] + (T * N,))
+            swf = sw.reshape(sw.shape[:-2] + (T * N,)) / T
+            cb = None if cb_params is None else (lambda w, b: cb_params({"w": w, "b": b}))
+            w, b, n_iter, conv = newton_logistic(
+                Xf, sf, swf, sub_hp["alpha"], w_init=start["w"], b_init=start["b"],
+                tol=NEWTON_TOL if tol is None else tol, max_iter=max_iter, callback=cb,
+            )
+            return {"w": w, "b": b}, n_iter, conv
+
+        return self._newton_rounds(batch, hp, init, run, callback)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import newton_logistic
+from ..solvers import NEWTON_TOL, newton_logistic
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -112,9 +112,15 @@ class SingleTaskLogistic(MTLEstimator):
     def _linear(self, params, batch):
         return params["W"], params["b"]
 
-    def _solve(self, batch, hp, callback=None, tol=None):
-        cb = None if callback is None else (lambda w, b: callback({"W": w, "b": b}))
-        W, b, n_iter, conv = newton_logistic(
-            batch.X, batch.s, batch.sw, hp["alpha"][:, None], max_iter=self.max_iter, callback=cb
-        )
-        return {"W": W, "b": b}, n_iter.max(axis=-1), conv.all(axis=-1)
+    _cv_warm_start = True
+
+    def _solve(self, batch, hp, callback=None, tol=None, init=None):
+        def run(sub, sub_hp, start, max_iter, cb_params):
+            cb = None if cb_params is None else (lambda w, b: cb_params({"W": w, "b": b}))
+            W, b, n_iter, conv = newton_logistic(
+                sub.X, sub.s, sub.sw, sub_hp["alpha"][:, None], w_init=start["W"], b_init=start["b"],
+                tol=NEWTON_TOL if tol is None else tol, max_iter=max_iter, callback=cb,
+            )
+            return {"W": W, "b": b}, n_iter.max(axis=-1), conv.all(axis=-1)
+
+        return self._newton_rounds(batch, hp, init, run, callback)

@@ -1,0 +1,116 @@
+"""Run CPU-heavy, picklable work in worker processes, off the Streamlit server's own core.
+
+A Streamlit server is one Python process and runs every session's script in a
+thread of it: reruns take turns on the GIL, so a whole class moving sliders at
+once queues on one core while the machine's other cores idle. `Offloader.run`
+sends a job (a module-level function and picklable arguments, e.g.
+`dashboard.views.compare_summary`) to a small process pool and waits for it
+without holding the GIL, so the server keeps serving the other sessions'
+reruns meanwhile.
+
+Workers: the environment variable ``MTL_WORKERS`` (0 = run everything in the
+server process), by default one per core but one (at most 4). The pool starts
+on first use (``spawn``: no forked copies of the server's threads) and is
+started again if a worker dies; a job whose worker died is run in the server
+process instead, so a crash costs time, never the answer. Exceptions raised by
+a job (e.g. the engine's ValueError) reach the caller unchanged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable
+
+WORKERS_ENV = "MTL_WORKERS"
+MAX_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Worker processes to use: ``MTL_WORKERS`` if set (0 = none), else cores - 1 (1 to 4)."""
+    default = max(1, min(MAX_WORKERS, (os.cpu_count() or 2) - 1))
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 64:
+        print(f"warning: {WORKERS_ENV} must be a whole number from 0 (no worker processes) to 64, "
+              f"got {raw!r}; using {default}.", file=sys.stderr)
+        return default
+    return value
+
+
+def _warm_up() -> None:
+    """Import the engine and the figure code in a new worker (its first job is then as fast as the rest)."""
+    from . import figures, views  # noqa: F401
+
+
+class Offloader:
+    """A lazily started process pool with an in-process fallback (thread-safe)."""
+
+    def __init__(self, workers: int):
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}.")
+        self.workers = int(workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.restarts = 0
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+                )
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+                self.restarts += 1
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        """``func(*args)`` in a worker process (in this process if there are no workers or the worker died)."""
+        if self.workers == 0:
+            return func(*args)
+        pool = self._get_pool()
+        try:
+            future = pool.submit(func, *args)
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread
+            self._discard(pool)
+            return func(*args)
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._discard(pool)
+            return func(*args)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_shared: Offloader | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> Offloader:
+    """The server-wide offloader (one pool for every session), created on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Offloader(default_workers())
+            atexit.register(_shared.shutdown)
+        return _shared

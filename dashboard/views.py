@@ -1,0 +1,110 @@
+"""The Compare page's views of a scenario (its summary and its exact-fit figures), from the scenario alone.
+
+Pure functions of a `Scenario` (no Streamlit), so that `dashboard.offload` can
+run them in a worker process: with a class on one server, the fits and figure
+building for a scenario nobody has seen yet then take another core, and the
+server's own core (where every session's rerun holds the GIL) keeps answering.
+
+Results are small and picklable: a `CompareSummary` (fits, table, captions,
+metrics, CSV) and plain figure specs (`figures.RawFigure.spec`). Each worker
+keeps bounded LRU caches of its task sets and fits, so that changing only the
+MTL model refits only the MTL model (the server caches the summaries and
+figures themselves for every session: `dashboard.st_cache`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from mtl_core import TaskSet
+
+from . import compute, export
+from .scenario import Scenario
+
+#: Scenario fields that only the gradient-descent training depends on.
+TRAINING_FIELDS = ("learning_rate", "n_epochs")
+#: Scenario fields that only change what the figures show.
+VIEW_FIELDS = ("x_feature", "y_feature", "sweep_repeats")
+_DEFAULTS = Scenario()
+
+
+def without(scenario: Scenario, names: tuple[str, ...]) -> Scenario:
+    """``scenario`` with ``names`` reset to their defaults (a cache key that ignores them)."""
+    return scenario.replace(**{name: getattr(_DEFAULTS, name) for name in names})
+
+
+def summary_key(scenario: Scenario) -> Scenario:
+    """The scenario the summary depends on (training and view fields ignored)."""
+    return without(scenario, TRAINING_FIELDS + VIEW_FIELDS)
+
+
+@dataclass(frozen=True)
+class CompareSummary:
+    """The Compare page above the charts: exact fits, captions, metrics, the CSV."""
+
+    data: compute.CompareData  # without gradient-descent runs; its scenario is `summary_key(...)`
+    sentences: tuple[str, ...]
+    metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
+    bayes: str
+    csv: str
+
+
+@lru_cache(maxsize=16)
+def taskset(data_key: tuple) -> TaskSet:
+    return compute.make_taskset_from_key(data_key)
+
+
+@lru_cache(maxsize=96)
+def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
+    return compute.fit_exact(taskset(data_key), role, mtl_key)
+
+
+def summarize(data: compute.CompareData) -> CompareSummary:
+    """Captions, metrics and CSV of the exact fits in ``data``."""
+    sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
+    metrics: list[tuple[str, str, str | None]] = []
+    bayes_text = "unknown"
+    if not data.table.empty:
+        acc = compute.per_model_accuracy(data.table)
+        stl_mean = 100 * float(acc[compute.STL_NAME].mean()) if compute.STL_NAME in acc else float("nan")
+        for role in data.roles:
+            name = data.name(role)
+            mean = 100 * float(acc[name].mean())
+            delta = None if name == compute.STL_NAME else f"{mean - stl_mean:+.1f} points vs STL"
+            metrics.append((name, f"{mean:.1f}%", delta))
+        bayes = data.table["bayes_accuracy"].iloc[0]
+        bayes_text = f"{100 * bayes:.0f}%" if bayes == bayes else "unknown"
+    csv = export.csv_text(data.table) if not data.table.empty else ""
+    return CompareSummary(data, sentences, tuple(metrics), bayes_text, csv)
+
+
+@lru_cache(maxsize=24)
+def _summary(neutral: Scenario) -> CompareSummary:
+    data_key = neutral.data_key()
+    exact = {
+        role: exact_fit(data_key, role, neutral.mtl_key() if role == "mtl" else None) for role in compute.ROLES
+    }
+    return summarize(compute.assemble(neutral, taskset(data_key), exact, {}))
+
+
+def compare_summary(scenario: Scenario) -> CompareSummary:
+    """The exact fits of the Compare page for ``scenario`` and everything derived from them.
+
+    Raises the engine's ValueError for settings it refuses.
+    """
+    return _summary(summary_key(scenario))
+
+
+def figure_spec(name: str, scenario: Scenario, tasks: tuple[int, ...] | None = None) -> dict | None:
+    """The spec of Compare figure ``name`` drawn from the exact fits (None if it does not apply).
+
+    ``name`` is a key of `figures.COMPARE_FIGURES` outside `figures.TRAINING_FIGURES`.
+    """
+    from . import figures
+
+    if name in figures.TRAINING_FIGURES:
+        raise ValueError(f"{name!r} needs the gradient-descent runs; build it where they are.")
+    data = replace(compare_summary(scenario).data, scenario=scenario)
+    fig = figures.COMPARE_FIGURES[name](data, None if tasks is None else list(tasks))
+    return None if fig is None else fig.spec

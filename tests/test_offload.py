@@ -1,0 +1,79 @@
+"""The worker-process path of the dashboard (`dashboard.offload`): same answers as in process, errors
+reach the caller, a dead worker costs time but not the answer, bad settings fall back to the default."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import plotly.io as pio
+import pytest
+
+from dashboard import offload, views
+from dashboard.scenario import Scenario
+
+SMALL = Scenario(n_tasks=3, n_train=12, seed=11)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    off = offload.Offloader(1)
+    yield off
+    off.shutdown()
+
+
+def _die_in_worker(parent_pid: int) -> str:
+    """Kills the worker process it runs in; returns normally in the test process (the fallback)."""
+    if os.getpid() != parent_pid:
+        os._exit(3)
+    return "ran in the test process"
+
+
+def test_worker_gives_the_same_summary_and_figures_as_in_process(pool):
+    remote = pool.run(views.compare_summary, SMALL)
+    local = views.compare_summary(SMALL)
+    pd.testing.assert_frame_equal(remote.data.table, local.data.table)
+    assert remote.sentences == local.sentences and remote.metrics == local.metrics and remote.csv == local.csv
+    assert remote.sentences  # a real summary, not an empty one
+    spec = pool.run(views.figure_spec, "boundaries", SMALL, None)
+    assert pio.to_json(spec, validate=False) == pio.to_json(views.figure_spec("boundaries", SMALL, None), validate=False)
+    assert spec["data"] and spec["layout"]["title"]
+
+
+def test_errors_of_a_job_reach_the_caller(pool):
+    with pytest.raises(ValueError, match="gradient-descent"):
+        pool.run(views.figure_spec, "loss", SMALL, None)
+    # The pool is still usable afterwards.
+    assert pool.run(views.compare_summary, SMALL).metrics
+
+
+def test_a_dead_worker_falls_back_to_this_process_and_the_pool_restarts():
+    off = offload.Offloader(1)
+    try:
+        assert off.run(_die_in_worker, os.getpid()) == "ran in the test process"
+        assert off.restarts == 1
+        assert off.run(views.compare_summary, SMALL).metrics  # a fresh pool answers
+    finally:
+        off.shutdown()
+
+
+def test_no_workers_runs_in_process():
+    off = offload.Offloader(0)
+    assert off.run(os.getpid) == os.getpid()
+    with pytest.raises(ValueError):
+        offload.Offloader(-1)
+
+
+@pytest.mark.parametrize("raw, expected", [("0", 0), ("3", 3), (" 2 ", 2)])
+def test_worker_count_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv(offload.WORKERS_ENV, raw)
+    assert offload.default_workers() == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "1000", "1.5"])
+def test_bad_worker_count_warns_and_uses_the_default(monkeypatch, capsys, raw):
+    monkeypatch.delenv(offload.WORKERS_ENV, raising=False)
+    default = offload.default_workers()
+    monkeypatch.setenv(offload.WORKERS_ENV, raw)
+    assert offload.default_workers() == default >= 1
+    assert offload.WORKERS_ENV in capsys.readouterr().err
