@@ -903,6 +903,7 @@ def run_load(cfg: RunConfig, deadline: Deadline | None = None) -> dict[str, Any]
             for i in range(cfg.sessions)
         ]
         cpu0 = cpu_seconds(server.tree())
+        main_cpu0 = cpu_seconds([server.pid])
         busy0 = machine_busy_seconds()
         client_cpu0 = time.process_time()
         t_sess0 = time.monotonic()
@@ -910,6 +911,8 @@ def run_load(cfg: RunConfig, deadline: Deadline | None = None) -> dict[str, Any]
         t_sess1 = time.monotonic()
         result["server_processes"] = len(server.tree())  # the server and its workers (summed in CPU and RSS)
         result["server_cpu_s"] = round(cpu_seconds(server.tree()) - cpu0, 3)
+        # The server process alone (its worker processes make up the rest of server_cpu_s).
+        result["server_main_cpu_s"] = round(cpu_seconds([server.pid]) - main_cpu0, 3)
         result["client_cpu_s"] = round(time.process_time() - client_cpu0, 3)
         result["sessions_wall_s"] = round(t_sess1 - t_sess0, 3)
         busy1 = machine_busy_seconds()
@@ -1114,7 +1117,7 @@ def ratios(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def print_report(runs: list[dict[str, Any]], summary: list[dict[str, Any]], ratio_rows: list[dict[str, Any]], out=sys.stdout) -> None:
     hdr = (f"{'app':<12} {'N':>4} {'rnd':>3} {'ok/planned':>11} {'fail':>5} "
            f"{'load p50/p95/max ms':>22} {'move p50/p95/max ms':>22} {'chg':>4} "
-           f"{'RSS base/peak/after MiB':>24} {'MiB/sess':>8} {'srvCPU s':>8} {'wall s':>7}")
+           f"{'RSS base/peak/after MiB':>24} {'MiB/sess':>8} {'srvCPU s':>8} {'main s':>7} {'procs':>5} {'wall s':>7}")
     print("\nPer run (latency = send rerun_script -> script_finished; ok runs only)", file=out)
     print(hdr, file=out)
     print("-" * len(hdr), file=out)
@@ -1123,7 +1126,8 @@ def print_report(runs: list[dict[str, Any]], summary: list[dict[str, Any]], rati
         print(f"{Path(r['app']).stem[:12]:<12} {r['sessions']:>4} {r['round']:>3} {str(r.get('ok_reruns', 0)) + '/' + str(r.get('planned_reruns', 0)):>11} "
               f"{r.get('failures', 0):>5} {_lat(r.get('load_ms', {})):>22} {_lat(r.get('move_ms', {})):>22} "
               f"{_fmt(r.get('moves_changed')):>4} {rss:>24} {_fmt(r.get('rss_per_session_mib'), 2):>8} "
-              f"{_fmt(r.get('server_cpu_s'), 1):>8} {_fmt(r.get('sessions_wall_s'), 1):>7}", file=out)
+              f"{_fmt(r.get('server_cpu_s'), 1):>8} {_fmt(r.get('server_main_cpu_s'), 1):>7} {_fmt(r.get('server_processes')):>5} "
+              f"{_fmt(r.get('sessions_wall_s'), 1):>7}", file=out)
     for r in runs:
         tag = f"{Path(r['app']).stem} N={r['sessions']} round {r['round']}"
         if r.get("error"):

@@ -948,6 +948,8 @@ COMPARE_FIGURES: dict[str, Any] = {
 }
 #: The figures drawn from the gradient-descent runs (``data.gd``); the others need only the exact fits.
 TRAINING_FIGURES = ("loss", "replay")
+#: The figures that draw a choice of tasks (the others ignore ``tasks``).
+TASK_CHOICE_FIGURES = ("boundaries", "replay", "weights")
 
 
 def compare_figures(data: CompareData, tasks: Sequence[int] | None = None, replay: bool = True) -> dict[str, RawFigure]:

@@ -9,7 +9,9 @@ without holding the GIL, so the server keeps serving the other sessions'
 reruns meanwhile.
 
 Workers: the environment variable ``MTL_WORKERS`` (0 = run everything in the
-server process), by default one per core but one (at most 4). The pool starts
+server process), by default one per core (at most 4): on a 2-core machine under
+a class's load, two workers beside the server answered faster than one (the
+server's own thread work leaves a core partly idle). The pool starts
 on first use (``spawn``: no forked copies of the server's threads) and is
 started again if a worker dies; a job whose worker died is run in the server
 process instead, so a crash costs time, never the answer. Exceptions raised by
@@ -32,8 +34,8 @@ MAX_WORKERS = 4
 
 
 def default_workers() -> int:
-    """Worker processes to use: ``MTL_WORKERS`` if set (0 = none), else cores - 1 (1 to 4)."""
-    default = max(1, min(MAX_WORKERS, (os.cpu_count() or 2) - 1))
+    """Worker processes to use: ``MTL_WORKERS`` if set (0 = none), else one per core (1 to 4)."""
+    default = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
     raw = os.environ.get(WORKERS_ENV, "").strip()
     if not raw:
         return default

@@ -91,15 +91,19 @@ def _scenario_key(scenario: Scenario) -> str:
     return scenario.to_json()
 
 
+#: Figures of the Compare page's first tab, built with the summary (one worker job per new scenario).
+PREFETCH = ("boundaries", "accuracy")
+_MISSING = object()
+
+
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
 def _compare_summary(key: str, _scenario: Scenario) -> views.CompareSummary:
-    return offload.shared().run(views.compare_summary, _scenario)
+    return offload.shared().run(views.compare_summary, _scenario, PREFETCH)
 
 
 def compare_summary(scenario: Scenario) -> views.CompareSummary:
     """The exact fits of the Compare page and everything derived from them, shared by all sessions."""
-    neutral = views.summary_key(scenario)
-    return _compare_summary(_scenario_key(neutral), neutral)
+    return _compare_summary(_scenario_key(views.summary_key(scenario)), scenario)
 
 
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
@@ -130,7 +134,9 @@ def _compare_figure(name: str, key: str, tasks: tuple[int, ...] | None, _scenari
 
     if name in figures.TRAINING_FIGURES:
         return figures.COMPARE_FIGURES[name](view_data(_scenario, training=True), None if tasks is None else list(tasks))
-    spec = offload.shared().run(views.figure_spec, name, _scenario, tasks)
+    spec = compare_summary(_scenario).figure_specs.get((name, key, tasks), _MISSING)
+    if spec is _MISSING:
+        spec = offload.shared().run(views.figure_spec, name, _scenario, tasks)
     return None if spec is None else figures.RawFigure(spec)
 
 
@@ -142,9 +148,14 @@ def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None
     """
     from . import figures
 
-    keyed = scenario if name in figures.TRAINING_FIGURES else views.without(scenario, views.TRAINING_FIELDS)
-    chosen = None if tasks is None else tuple(int(t) for t in tasks)
-    return _compare_figure(name, _scenario_key(keyed), chosen, keyed)
+    training = name in figures.TRAINING_FIGURES
+    chosen = None if tasks is None or name not in figures.TASK_CHOICE_FIGURES else tuple(int(t) for t in tasks)
+    if chosen is not None and not training:
+        ts = compare_summary(scenario).data.taskset
+        if list(chosen) == figures.default_tasks(ts.n_tasks, figures.MAX_BOUNDARY_TASKS, ts.related):
+            chosen = None  # the default choice draws the same figure (and finds the prefetched one)
+    key = _scenario_key(scenario) if training else views.figure_key(scenario)
+    return _compare_figure(name, key, chosen, scenario)
 
 
 def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ figures themselves for every session: `dashboard.st_cache`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from mtl_core import TaskSet
@@ -39,6 +39,11 @@ def summary_key(scenario: Scenario) -> Scenario:
     return without(scenario, TRAINING_FIELDS + VIEW_FIELDS)
 
 
+def figure_key(scenario: Scenario) -> str:
+    """Cache key of the figures drawn from the exact fits (training fields ignored)."""
+    return without(scenario, TRAINING_FIELDS).to_json()
+
+
 @dataclass(frozen=True)
 class CompareSummary:
     """The Compare page above the charts: exact fits, captions, metrics, the CSV."""
@@ -48,6 +53,8 @@ class CompareSummary:
     metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
     bayes: str
     csv: str
+    #: Figures built with the summary: ``(name, figure_key(scenario), tasks) -> spec`` (None: does not apply).
+    figure_specs: dict = field(default_factory=dict)
 
 
 @lru_cache(maxsize=16)
@@ -88,12 +95,20 @@ def _summary(neutral: Scenario) -> CompareSummary:
     return summarize(compute.assemble(neutral, taskset(data_key), exact, {}))
 
 
-def compare_summary(scenario: Scenario) -> CompareSummary:
+def compare_summary(scenario: Scenario, prefetch: tuple[str, ...] = ()) -> CompareSummary:
     """The exact fits of the Compare page for ``scenario`` and everything derived from them.
 
-    Raises the engine's ValueError for settings it refuses.
+    ``prefetch`` names figures (see `figure_spec`) to build in the same call, for
+    ``scenario``'s view and the default tasks, into ``figure_specs``: the page draws
+    them right after the summary, and in a worker process this spares a second job
+    that, with a class queueing behind it, would find the fits evicted from this
+    worker's caches. Raises the engine's ValueError for settings it refuses.
     """
-    return _summary(summary_key(scenario))
+    summary = _summary(summary_key(scenario))
+    if not prefetch:
+        return summary
+    key = figure_key(scenario)
+    return replace(summary, figure_specs={(name, key, None): figure_spec(name, scenario) for name in prefetch})
 
 
 def figure_spec(name: str, scenario: Scenario, tasks: tuple[int, ...] | None = None) -> dict | None:
@@ -105,6 +120,7 @@ def figure_spec(name: str, scenario: Scenario, tasks: tuple[int, ...] | None = N
 
     if name in figures.TRAINING_FIGURES:
         raise ValueError(f"{name!r} needs the gradient-descent runs; build it where they are.")
+    scenario = without(scenario, TRAINING_FIELDS)  # as its cache key: the figure ignores them
     data = replace(compare_summary(scenario).data, scenario=scenario)
     fig = figures.COMPARE_FIGURES[name](data, None if tasks is None else list(tasks))
     return None if fig is None else fig.spec

@@ -167,13 +167,15 @@ def fit_score_batch(
     model._check_hyper()
     B = train.n_batch
     value = getattr(model, model._strength)
+    start = None
     if isinstance(value, str):
-        strength, _ = select_strength_batch(model, train, seed=seed)
+        strength, cv = select_strength_batch(model, train, seed=seed)
+        start = cv.get("chosen_fit")  # CV's whole-data fits at the chosen values: finish from there
     else:
         strength = np.full(B, float(value))
     hp = model._hyper(B, 0.0)
     hp[model._strength] = strength
-    params, _, converged = model.fit_batch(train, hp)
+    params, _, converged = model.fit_batch(train, hp, init=start)
     z = model._decision(params, test.X)
     correct = (test.s * z > 0) & test.mask
     accuracy = correct.sum(-1) / np.maximum(test.mask.sum(-1), 1)

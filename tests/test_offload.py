@@ -77,3 +77,17 @@ def test_bad_worker_count_warns_and_uses_the_default(monkeypatch, capsys, raw):
     monkeypatch.setenv(offload.WORKERS_ENV, raw)
     assert offload.default_workers() == default >= 1
     assert offload.WORKERS_ENV in capsys.readouterr().err
+
+
+def test_summary_prefetches_the_first_tab_figures():
+    """The worker builds the first tab's figures with the summary; they are the ones `figure_spec` draws."""
+    scenario = SMALL.replace(learning_rate=0.2)  # training fields do not change the figures or their key
+    summary = views.compare_summary(scenario, ("boundaries", "accuracy"))
+    key = views.figure_key(scenario)
+    assert key == views.figure_key(SMALL)
+    assert set(summary.figure_specs) == {("boundaries", key, None), ("accuracy", key, None)}
+    for name in ("boundaries", "accuracy"):
+        assert pio.to_json(summary.figure_specs[(name, key, None)], validate=False) == pio.to_json(
+            views.figure_spec(name, SMALL), validate=False
+        )
+    assert views.compare_summary(scenario).figure_specs == {}  # nothing asked, nothing built

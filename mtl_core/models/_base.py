@@ -82,6 +82,8 @@ class MTLEstimator:
     _cv_warm_start: bool = False
     #: Newton iterations per round of `_newton_rounds`.
     _newton_round: int = 3
+    #: Tolerance of the fits inside cross-validation (their predictions only are used).
+    _cv_tol: float = 1e-6
 
     # ------------------------------------------------------------------ params
     @classmethod
@@ -299,11 +301,15 @@ class MTLEstimator:
         self.n_features_in_ = Xs[0].shape[1]
         strength = getattr(self, self._strength)
         self.cv_results_ = None
+        start = None
         if isinstance(strength, str):  # "auto"
             from .cv import cross_validate_strength
 
             self.cv_results_ = cross_validate_strength(self, Xs, ys)
             chosen = self.cv_results_["best"]
+            # CV already fitted the whole data at the chosen value (to its looser tolerance):
+            # the exact solver finishes from there.
+            start = self.cv_results_.pop("chosen_fit", None) if self.solver != "gd" else None
         else:
             chosen = float(strength)
         setattr(self, self._strength + "_", chosen)
@@ -346,13 +352,13 @@ class MTLEstimator:
             converged = self._residual(params, batch, hp) <= 1e-6
         else:
             counter = {"it": 0}
-            record(0, self._init_params(batch, hp))
+            record(0, self._init_params(batch, hp) if start is None else start)
 
             def cb(params: Params) -> None:
                 counter["it"] += 1
                 record(counter["it"], params)
 
-            params, n_iter, converged = self._solve(batch, hp, cb)
+            params, n_iter, converged = self.fit_batch(batch, hp, cb, init=start)
         self.params_ = {k: v[0] for k, v in params.items()}
         self.n_iter_ = int(n_iter[0])
         self.converged_ = bool(converged[0])

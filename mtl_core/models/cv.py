@@ -24,7 +24,8 @@ from ..loss import log1pexp
 
 # Cap on the padded feature array of one CV batch (bytes), to bound peak memory.
 CV_CHUNK_BYTES = 64 * 2**20
-# Tolerance of the first-order solvers' fits inside CV: predictions, not certificates.
+# Tolerance of the fits inside CV: predictions, not certificates. Models may set their own
+# (``_cv_tol``: Newton's last step squares its error, so its criterion can be looser).
 CV_TOL = 1e-6
 
 
@@ -95,6 +96,8 @@ def cv_scores_batch(
         Held-out log-loss and accuracy, pooled over folds per task, then averaged over tasks.
     fold_loss : ndarray of shape (B, G, k)
         Mean held-out log-loss of each fold (NaN for an empty fold), for the spread.
+    full_fits : dict of ndarray with leading shape (B * G,), or None
+        The whole-data fits at every grid value (problem-major) of warm-started models.
     """
     folds = stratified_fold_ids(batch, k, rng)
     B = folds.shape[0]
@@ -102,6 +105,8 @@ def cv_scores_batch(
     out_loss = np.empty((B, G))
     out_acc = np.empty((B, G))
     out_fold = np.empty((B, G, k))
+    tol = getattr(model, "_cv_tol", CV_TOL)
+    full_fits: list[dict] = []
     per_problem = G * k * batch.X[0].size * 8 * 3
     chunk = max(1, int(CV_CHUNK_BYTES // max(per_problem, 1)))
     for start in range(0, B, chunk):
@@ -129,9 +134,10 @@ def cv_scores_batch(
                              np.ones((1,) + s.shape[1:], dtype=bool))
             hp_full = model._hyper(nb * G, 0.0)
             hp_full[model._strength] = np.broadcast_to(grid[None, :], (nb, G)).reshape(-1).astype(float)
-            start, _, _ = model.fit_batch(full, hp_full, tol=CV_TOL)
+            start, _, _ = model.fit_batch(full, hp_full, tol=tol)
+            full_fits.append(start)
             init = {name: np.repeat(v, k, axis=0) for name, v in start.items()}
-        params, _, _ = model.fit_batch(sub, hp, tol=CV_TOL, init=init)
+        params, _, _ = model.fit_batch(sub, hp, tol=tol, init=init)
         z = model._decision(params, Xr)  # (nb*G*k, T, N)
         vw = rep(held.astype(float)).reshape(nb, G, k, *held.shape[2:])
         sample_loss = log1pexp(-sr * z).reshape(nb, G, k, *z.shape[1:])
@@ -145,7 +151,8 @@ def cv_scores_batch(
         out_acc[sl] = np.sum(task_acc * has, -1) / has.sum(-1)
         fold_count = vw.sum(axis=(3, 4))
         out_fold[sl] = np.sum(vw * sample_loss, axis=(3, 4)) / np.where(fold_count > 0, fold_count, np.nan)
-    return out_loss, out_acc, out_fold
+    joined = {name: np.concatenate([f[name] for f in full_fits]) for name in full_fits[0]} if full_fits else None
+    return out_loss, out_acc, out_fold, joined
 
 
 def select_strength_batch(
@@ -155,11 +162,17 @@ def select_strength_batch(
     grid = model._default_grid() if grid is None else np.asarray(grid, dtype=float)
     k = n_folds_for(batch, model.cv, model._strength)
     rng = np.random.default_rng(model.random_state if seed is None else seed)
-    loss, acc, fold_loss = cv_scores_batch(model, batch, grid, k, rng)
+    loss, acc, fold_loss, full_fits = cv_scores_batch(model, batch, grid, k, rng)
     # Highest held-out accuracy; ties (frequent on small folds) go to the weakest strength
     # (log-loss as tie-breaker drifts to heavy shrinkage, where the intercept alone decides).
-    best = grid[np.argmax(np.round(acc, 12), axis=-1)]
-    return best, {"grid": grid, "mean_loss": loss, "std_loss": np.nanstd(fold_loss, axis=-1), "mean_accuracy": acc, "n_folds": k}
+    choice = np.argmax(np.round(acc, 12), axis=-1)
+    best = grid[choice]
+    res = {"grid": grid, "mean_loss": loss, "std_loss": np.nanstd(fold_loss, axis=-1), "mean_accuracy": acc, "n_folds": k}
+    if full_fits is not None:
+        # The whole-data fit at the chosen value, per problem: a starting point for the final fit.
+        rows = np.arange(choice.size) * grid.size + choice
+        res["chosen_fit"] = {name: v[rows] for name, v in full_fits.items()}
+    return best, res
 
 
 def cross_validate_strength(model, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> dict:
@@ -169,9 +182,12 @@ def cross_validate_strength(model, Xs: Sequence[np.ndarray], ys: Sequence[np.nda
     -------
     dict
         ``grid`` (G,), ``mean_loss`` (G,), ``std_loss`` (G,), ``mean_accuracy`` (G,),
-        ``n_folds``, ``parameter`` (the strength's name) and ``best`` (the chosen value).
+        ``n_folds``, ``parameter`` (the strength's name) and ``best`` (the chosen value);
+        for warm-started models also ``chosen_fit``, the whole-data fit at ``best`` found
+        inside CV (parameters with a leading batch axis of 1: the final fit starts there).
     """
     best, res = select_strength_batch(model, pack_tasks(Xs, ys))
+    extra = {"chosen_fit": res["chosen_fit"]} if "chosen_fit" in res else {}
     return {
         "parameter": model._strength,
         "grid": res["grid"],
@@ -180,4 +196,5 @@ def cross_validate_strength(model, Xs: Sequence[np.ndarray], ys: Sequence[np.nda
         "mean_accuracy": res["mean_accuracy"][0],
         "n_folds": res["n_folds"],
         "best": float(best[0]),
+        **extra,
     }

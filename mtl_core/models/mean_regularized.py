@@ -123,6 +123,7 @@ class MeanRegularizedMTL(MTLEstimator):
         return params["w0"][..., None, :] + params["V"], params["b"]
 
     _cv_warm_start = True
+    _cv_tol = 1e-4  # Newton's last step squares it: the CV fits end far more accurate than this
 
     def _solve(self, batch, hp, callback=None, tol=None, init=None):
         def run(sub, sub_hp, start, max_iter, cb_params):

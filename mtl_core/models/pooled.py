@@ -94,6 +94,7 @@ class PooledLogistic(MTLEstimator):
         return self._broadcast(params, batch.n_tasks)
 
     _cv_warm_start = True
+    _cv_tol = 1e-4  # Newton's last step squares it: the CV fits end far more accurate than this
 
     def _solve(self, batch, hp, callback=None, tol=None, init=None):
         def run(sub, sub_hp, start, max_iter, cb_params):
