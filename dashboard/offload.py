@@ -21,6 +21,7 @@ a job (e.g. the engine's ValueError) reach the caller unchanged.
 from __future__ import annotations
 
 import atexit
+import importlib.machinery
 import multiprocessing
 import os
 import sys
@@ -55,6 +56,29 @@ def _warm_up() -> None:
     from . import figures, views  # noqa: F401
 
 
+def _started(seconds: float) -> None:
+    """A job that keeps its worker busy for a moment, so that the next job starts another worker."""
+    import time
+
+    time.sleep(seconds)
+
+
+def _main_not_rerun_in_workers() -> None:
+    """Keep new worker processes from running the server's ``__main__`` module again.
+
+    multiprocessing's ``spawn`` re-runs the parent's main script in every new
+    process (as ``__mp_main__``), found through ``sys.modules["__main__"]``.
+    Under Streamlit that is a stand-in module for the app script, so each
+    worker would run the whole app in bare mode. A main module whose spec is
+    named ``__main__`` is skipped by the child, so give the stand-in that spec
+    (app.py also does nothing under ``__mp_main__``, should another session's
+    rerun install a new stand-in in between).
+    """
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and getattr(main, "__file__", None):
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+
+
 class Offloader:
     """A lazily started process pool with an in-process fallback (thread-safe)."""
 
@@ -69,9 +93,14 @@ class Offloader:
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
+                _main_not_rerun_in_workers()
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
                 )
+                # Start every worker now (the pool would start them one by one under load, each
+                # taking a second or two of imports in the middle of a class's first burst).
+                for _ in range(self.workers):
+                    self._pool.submit(_started, 0.05)
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:

@@ -5,11 +5,11 @@ run them in a worker process: with a class on one server, the fits and figure
 building for a scenario nobody has seen yet then take another core, and the
 server's own core (where every session's rerun holds the GIL) keeps answering.
 
-Results are small and picklable: a `CompareSummary` (fits, table, captions,
-metrics, CSV) and plain figure specs (`figures.RawFigure.spec`). Each worker
-keeps bounded LRU caches of its task sets and fits, so that changing only the
-MTL model refits only the MTL model (the server caches the summaries and
-figures themselves for every session: `dashboard.st_cache`).
+Results are picklable: a `CompareSummary` (fits, table, captions, metrics,
+CSV, and the first tab's figures as plain specs, `figures.RawFigure.spec`).
+Each worker keeps small LRU caches of its task sets, fits and summaries, so
+that changing only the MTL model refits only the MTL model; the server caches
+the summaries and figures themselves for every session (`dashboard.st_cache`).
 """
 
 from __future__ import annotations
@@ -57,12 +57,12 @@ class CompareSummary:
     figure_specs: dict = field(default_factory=dict)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
 def taskset(data_key: tuple) -> TaskSet:
     return compute.make_taskset_from_key(data_key)
 
 
-@lru_cache(maxsize=96)
+@lru_cache(maxsize=48)
 def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
     return compute.fit_exact(taskset(data_key), role, mtl_key)
 
@@ -86,7 +86,7 @@ def summarize(data: compute.CompareData) -> CompareSummary:
     return CompareSummary(data, sentences, tuple(metrics), bayes_text, csv)
 
 
-@lru_cache(maxsize=24)
+@lru_cache(maxsize=8)
 def _summary(neutral: Scenario) -> CompareSummary:
     data_key = neutral.data_key()
     exact = {

@@ -91,3 +91,22 @@ def test_summary_prefetches_the_first_tab_figures():
             views.figure_spec(name, SMALL), validate=False
         )
     assert views.compare_summary(scenario).figure_specs == {}  # nothing asked, nothing built
+
+
+def test_workers_do_not_rerun_the_servers_main_script(tmp_path, monkeypatch):
+    """Under Streamlit, ``__main__`` is a stand-in for the app script; spawn must not run it in the workers."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran.txt"
+    script = tmp_path / "fake_app.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n")
+    stand_in = types.ModuleType("__main__")  # what Streamlit's script runner installs
+    stand_in.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", stand_in)
+    off = offload.Offloader(1)
+    try:
+        assert off.run(os.getpid) != os.getpid()  # it did run in a worker
+    finally:
+        off.shutdown()
+    assert not marker.exists()
