@@ -80,7 +80,7 @@ class MTLEstimator:
     #: Convex models: cross-validation may start its fold fits from the full-data fits
     #: (the same optimum from any start, reached in fewer iterations); ``_solve`` takes ``init``.
     _cv_warm_start: bool = False
-    #: Newton iterations per round of `_newton_rounds`.
+    #: Newton iterations per round of `_in_rounds`.
     _newton_round: int = 3
     #: Tolerance of the fits inside cross-validation (their predictions only are used).
     _cv_tol: float = 1e-6
@@ -215,29 +215,30 @@ class MTLEstimator:
             return self._solve(batch, hp, callback, tol)
         return self._solve(batch, hp, callback, tol, init=init)
 
-    def _newton_rounds(self, batch: TaskBatch, hp: dict, init: Params | None, run, callback=None):
-        """Run a Newton solver in short rounds on the problems still going.
+    def _in_rounds(self, batch: TaskBatch, hp: dict, init: Params | None, run, round_iter: int, callback=None):
+        """Run an iterative solver in rounds of ``round_iter`` iterations on the problems still going.
 
         ``run(sub_batch, sub_hp, start, max_iter, callback)`` returns ``(params,
-        n_iter, converged)`` for the problems of ``sub_batch``.  Newton's state is
-        its current point only, so continuing a problem in the next round from
-        where it stopped is the same iteration sequence; dropping the finished
-        problems between rounds keeps a few slow ones (small folds, weak
-        penalties) from keeping the whole batch busy.
+        n_iter, converged)`` for the problems of ``sub_batch``, started at
+        ``start``; dropping the finished problems between rounds keeps a few slow
+        ones (small folds, weak penalties) from keeping the whole batch busy.
+        A single problem runs in one round. Newton's state is its current point
+        only, so its rounds make the same iterations as one long run; FISTA
+        restarts its momentum each round.
         """
         params = self._init_params(batch, hp) if init is None else {k: np.array(v, dtype=float) for k, v in init.items()}
         B = batch.n_batch
-        if callback is not None or B == 1:
-            return run(batch, hp, params, self.max_iter, callback)
         n_iter = np.zeros(B, dtype=int)
         converged = np.zeros(B, dtype=bool)
         idx = np.arange(B)
         while idx.size and int(n_iter[idx].max()) < self.max_iter:
-            budget = min(self.max_iter - int(n_iter[idx].max()), self._newton_round)
+            budget = self.max_iter - int(n_iter[idx].max())
+            if idx.size > 1:
+                budget = min(budget, round_iter)
             whole = idx.size == B
             sub = batch if whole else batch.subset(idx)
             sub_hp = hp if whole else {k: v[idx] for k, v in hp.items()}
-            p, n, conv = run(sub, sub_hp, {k: v[idx] for k, v in params.items()}, budget, None)
+            p, n, conv = run(sub, sub_hp, {k: v[idx] for k, v in params.items()}, budget, callback)
             for k in params:
                 params[k][idx] = p[k]
             n_iter[idx] += n

@@ -86,33 +86,20 @@ class _ProximalLinearMTL(MTLEstimator):
     _cv_warm_start = True
 
     def _solve(self, batch, hp, callback=None, tol=None, init=None):
-        B = batch.n_batch
-        params = self._init_params(batch, hp) if init is None else {k: np.array(v, dtype=float) for k, v in init.items()}
-        n_iter = np.zeros(B, dtype=int)
-        converged = np.zeros(B, dtype=bool)
-        idx = np.arange(B)
-        lipschitz = self._lipschitz_bound(batch, hp)
-        # Run FISTA in rounds on the problems still going, so that a few slow
-        # problems do not keep the whole batch busy (momentum restarts each round).
-        while idx.size and n_iter[idx].max() < self.max_iter:
-            sub, sub_hp = batch.subset(idx), {k: v[idx] for k, v in hp.items()}
-            rounds = self.max_iter - int(n_iter[idx].max()) if idx.size == 1 else min(self.max_iter - int(n_iter[idx].max()), 200)
-            p, n, conv = fista(
-                {k: v[idx] for k, v in params.items()},
+        def run(sub, sub_hp, start, max_iter, cb):
+            return fista(
+                start,
                 lambda p, g: self._smooth(p, sub, sub_hp, g),
                 lambda p, step: self._prox(p, step, sub_hp),
                 lambda p: self._penalty(p, sub_hp),
                 tol=self.tol if tol is None else tol,
-                max_iter=rounds,
-                lipschitz0=lipschitz[idx],
-                callback=callback,
+                max_iter=max_iter,
+                lipschitz0=self._lipschitz_bound(sub, sub_hp),
+                callback=cb,
             )
-            for k in params:
-                params[k][idx] = p[k]
-            n_iter[idx] += n
-            converged[idx] = conv
-            idx = idx[~conv]
-        return params, n_iter, converged
+
+        # Rounds of 200 iterations (momentum restarts each round).
+        return self._in_rounds(batch, hp, init, run, 200, callback)
 
 
 class LowRankMTL(_ProximalLinearMTL):

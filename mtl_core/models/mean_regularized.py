@@ -134,7 +134,7 @@ class MeanRegularizedMTL(MTLEstimator):
             )
             return {"w0": w0, "V": V, "b": b}, n_iter, conv
 
-        return self._newton_rounds(batch, hp, init, run, callback)
+        return self._in_rounds(batch, hp, init, run, self._newton_round, callback)
 
     def _set_fitted_attributes(self, batch):
         super()._set_fitted_attributes(batch)

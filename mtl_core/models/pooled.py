@@ -110,4 +110,4 @@ class PooledLogistic(MTLEstimator):
             )
             return {"w": w, "b": b}, n_iter, conv
 
-        return self._newton_rounds(batch, hp, init, run, callback)
+        return self._in_rounds(batch, hp, init, run, self._newton_round, callback)

@@ -124,4 +124,4 @@ class SingleTaskLogistic(MTLEstimator):
             )
             return {"W": W, "b": b}, n_iter.max(axis=-1), conv.all(axis=-1)
 
-        return self._newton_rounds(batch, hp, init, run, callback)
+        return self._in_rounds(batch, hp, init, run, self._newton_round, callback)
