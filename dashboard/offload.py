@@ -14,8 +14,10 @@ a class's load, two workers beside the server answered faster than one (the
 server's own thread work leaves a core partly idle). The pool starts
 on first use (``spawn``: no forked copies of the server's threads) and is
 started again if a worker dies; a job whose worker died is run in the server
-process instead, so a crash costs time, never the answer. Exceptions raised by
-a job (e.g. the engine's ValueError) reach the caller unchanged.
+process instead, so a crash costs time, never the answer. After
+``MAX_RESTARTS`` dead pools, or where processes cannot be started at all, the
+server computes everything itself (and says so once on stderr). Exceptions
+raised by a job (e.g. the engine's ValueError) reach the caller unchanged.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any, Callable
 
 WORKERS_ENV = "MTL_WORKERS"
 MAX_WORKERS = 4
+#: Pool restarts after dead workers before computing in the server process for good.
+MAX_RESTARTS = 5
 
 
 def default_workers() -> int:
@@ -108,17 +112,34 @@ class Offloader:
             if self._pool is pool:
                 self._pool = None
                 self.restarts += 1
+                if self.restarts >= MAX_RESTARTS:
+                    self._disable(f"worker processes died {self.restarts} times")
         pool.shutdown(wait=False, cancel_futures=True)
+
+    def _disable(self, why: str) -> None:
+        if self.workers:
+            print(f"warning: {why}; computing in the server process from now on.", file=sys.stderr)
+        self.workers = 0
 
     def run(self, func: Callable[..., Any], *args: Any) -> Any:
         """``func(*args)`` in a worker process (in this process if there are no workers or the worker died)."""
         if self.workers == 0:
             return func(*args)
-        pool = self._get_pool()
+        try:
+            pool = self._get_pool()
+        except OSError as exc:  # no processes or semaphores on this machine (e.g. no /dev/shm)
+            with self._lock:
+                self._disable(f"cannot start worker processes ({exc})")
+            return func(*args)
         try:
             future = pool.submit(func, *args)
         except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread
             self._discard(pool)
+            return func(*args)
+        except OSError as exc:  # a worker could not be started
+            self._discard(pool)
+            with self._lock:
+                self._disable(f"cannot start worker processes ({exc})")
             return func(*args)
         try:
             return future.result()

@@ -110,3 +110,29 @@ def test_workers_do_not_rerun_the_servers_main_script(tmp_path, monkeypatch):
     finally:
         off.shutdown()
     assert not marker.exists()
+
+
+def test_no_process_support_means_computing_in_process(monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # e.g. no /dev/shm for the pool's semaphores
+
+    monkeypatch.setattr(offload, "ProcessPoolExecutor", refuse)
+    off = offload.Offloader(2)
+    assert off.run(os.getpid) == os.getpid()
+    assert off.workers == 0
+    assert "cannot start worker processes" in capsys.readouterr().err
+    assert off.run(os.getpid) == os.getpid()  # and stays so, without a new attempt or warning
+    assert capsys.readouterr().err == ""
+
+
+def test_workers_that_keep_dying_are_given_up(monkeypatch, capsys):
+    monkeypatch.setattr(offload, "MAX_RESTARTS", 2)
+    off = offload.Offloader(1)
+    try:
+        for _ in range(2):
+            assert off.run(_die_in_worker, os.getpid()) == "ran in the test process"
+        assert off.workers == 0 and off.restarts == 2
+        assert "died 2 times" in capsys.readouterr().err
+        assert off.run(os.getpid) == os.getpid()
+    finally:
+        off.shutdown()
