@@ -50,10 +50,6 @@ def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.linalg.solve(_damped(H), g[..., None])[..., 0]
 
 
-# Largest table of per-sample outer products `_logistic_hessian` builds for shared features.
-_OUTER_BYTES = 16 * 2**20
-
-
 def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Hessian of ``sum_i h_i-weighted`` losses in ``(w, b)``: ``[[X'HX, X'h], [h'X, sum h]]``.
 
@@ -61,17 +57,6 @@ def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
     give stacks of shape (..., d+1, d+1) (leading axes broadcast).
     """
     d = X.shape[-1]
-    if X.ndim == h.ndim + 1 and X.shape[0] == 1 < h.shape[0] and X.shape[1:-1] == h.shape[1:]:
-        # Features shared by a batch of weightings (cross-validation folds x grid values): the
-        # Hessians are h-weighted sums of the samples' outer products, one matrix product per task.
-        N, mid = X.shape[-2], X.shape[1:-2]
-        P = int(np.prod(mid, dtype=int))
-        if P * N * (d + 1) ** 2 * 8 <= _OUTER_BYTES:
-            Xa = np.concatenate([X[0], np.ones(X.shape[1:-1] + (1,))], axis=-1).reshape(P, N, d + 1)
-            outer = (Xa[..., :, None] * Xa[..., None, :]).reshape(P, N, (d + 1) ** 2)
-            hp = np.moveaxis(h.reshape(h.shape[0], P, N), 0, 1)  # (P, B, N)
-            H = np.moveaxis(hp @ outer, 0, 1)  # (B, P, (d+1)^2)
-            return H.reshape(h.shape[:-1] + (d + 1, d + 1))
     H = np.empty(h.shape[:-1] + (d + 1, d + 1))
     H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
     hx = weighted_xt(h, X)

@@ -136,3 +136,20 @@ def test_workers_that_keep_dying_are_given_up(monkeypatch, capsys):
         assert off.run(os.getpid) == os.getpid()
     finally:
         off.shutdown()
+
+
+def _blas_threads() -> list[int]:
+    import numpy as np  # noqa: F401  (loads the BLAS library)
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info()]
+
+
+def test_workers_use_one_blas_thread_each():
+    """A worker per core: BLAS's own threads would only oversubscribe the cores."""
+    off = offload.Offloader(1)
+    try:
+        threads = off.run(_blas_threads)
+    finally:
+        off.shutdown()
+    assert threads and all(n == 1 for n in threads), threads
