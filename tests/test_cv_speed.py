@@ -86,3 +86,10 @@ def test_cv_tolerances_are_set_per_model():
     from mtl_core import LowRankMTL
 
     assert LowRankMTL._cv_tol == cv_module.CV_TOL  # first-order models keep the tighter one
+
+
+def test_gradient_descent_with_auto_strength_keeps_no_internal_start():
+    ts = make_tasks(n_tasks=3, n_features=2, n_train=15, seed=4)
+    model = SingleTaskLogistic(alpha="auto", solver="gd", n_epochs=20).fit(ts.X_train, ts.y_train)
+    assert "chosen_fit" not in model.cv_results_
+    assert model.history_["epoch"][0] == 0  # trained from its own start

@@ -33,6 +33,7 @@ from .._validation import check_predict_X, check_strength, check_task_index, che
 from ..batch import TaskBatch, pack_tasks, weighted_xt
 from ..loss import expit, log1pexp, logistic_loss_terms
 from ..solvers import gradient_descent, prox_residual
+from .cv import CV_TOL
 
 Params = dict[str, np.ndarray]
 
@@ -83,7 +84,7 @@ class MTLEstimator:
     #: Newton iterations per round of `_in_rounds`.
     _newton_round: int = 3
     #: Tolerance of the fits inside cross-validation (their predictions only are used).
-    _cv_tol: float = 1e-6
+    _cv_tol: float = CV_TOL
 
     # ------------------------------------------------------------------ params
     @classmethod
@@ -310,7 +311,9 @@ class MTLEstimator:
             chosen = self.cv_results_["best"]
             # CV already fitted the whole data at the chosen value (to its looser tolerance):
             # the exact solver finishes from there.
-            start = self.cv_results_.pop("chosen_fit", None) if self.solver != "gd" else None
+            start = self.cv_results_.pop("chosen_fit", None)
+            if self.solver == "gd":
+                start = None  # gradient descent trains from its own start
         else:
             chosen = float(strength)
         setattr(self, self._strength + "_", chosen)

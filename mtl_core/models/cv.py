@@ -105,7 +105,7 @@ def cv_scores_batch(
     out_loss = np.empty((B, G))
     out_acc = np.empty((B, G))
     out_fold = np.empty((B, G, k))
-    tol = getattr(model, "_cv_tol", CV_TOL)
+    tol = model._cv_tol
     full_fits: list[dict] = []
     per_problem = G * k * batch.X[0].size * 8 * 3
     chunk = max(1, int(CV_CHUNK_BYTES // max(per_problem, 1)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import NEWTON_TOL, newton_mean_regularized
+from ..solvers import NEWTON_CV_TOL, NEWTON_TOL, newton_mean_regularized
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -123,7 +123,7 @@ class MeanRegularizedMTL(MTLEstimator):
         return params["w0"][..., None, :] + params["V"], params["b"]
 
     _cv_warm_start = True
-    _cv_tol = 1e-4  # Newton's last step squares it: the CV fits end far more accurate than this
+    _cv_tol = NEWTON_CV_TOL
 
     def _solve(self, batch, hp, callback=None, tol=None, init=None):
         def run(sub, sub_hp, start, max_iter, cb_params):

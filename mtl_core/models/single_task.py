@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import NEWTON_TOL, newton_logistic
+from ..solvers import NEWTON_CV_TOL, NEWTON_TOL, newton_logistic
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -113,7 +113,7 @@ class SingleTaskLogistic(MTLEstimator):
         return params["W"], params["b"]
 
     _cv_warm_start = True
-    _cv_tol = 1e-4  # Newton's last step squares it: the CV fits end far more accurate than this
+    _cv_tol = NEWTON_CV_TOL
 
     def _solve(self, batch, hp, callback=None, tol=None, init=None):
         def run(sub, sub_hp, start, max_iter, cb_params):
