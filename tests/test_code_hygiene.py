@@ -39,37 +39,39 @@ def _name(expr: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def unbounded_caches() -> list[str]:
-    """Streamlit caches without ``max_entries`` or ``ttl`` (cache_resource without arguments is one object)."""
-    found = []
+def _decorated_functions():
+    """(where, function, decorator, decorator's dotted name) for every decorator in the sources."""
     for path in SOURCES:
         tree = ast.parse(path.read_text(), filename=str(path))
         for func, dec in _decorator_calls(tree):
-            name = _name(dec)
-            if not name.endswith(("cache_data", "cache_resource")):
-                continue
-            keywords = {kw.arg for kw in dec.keywords} if isinstance(dec, ast.Call) else set()
-            has_args = bool(func.args.args or func.args.kwonlyargs or func.args.vararg or func.args.kwarg)
-            if name.endswith("cache_resource") and not has_args:
-                continue  # a single shared object
-            if not keywords & {"max_entries", "ttl"}:
-                found.append(f"{path.relative_to(ROOT)}:{func.lineno} {func.name} ({name} without max_entries/ttl)")
+            yield f"{path.relative_to(ROOT)}:{func.lineno} {func.name}", func, dec, _name(dec)
+
+
+def unbounded_caches() -> list[str]:
+    """Streamlit caches without ``max_entries`` or ``ttl`` (cache_resource without arguments is one object)."""
+    found = []
+    for where, func, dec, name in _decorated_functions():
+        if not name.endswith(("cache_data", "cache_resource")):
+            continue
+        keywords = {kw.arg for kw in dec.keywords} if isinstance(dec, ast.Call) else set()
+        has_args = bool(func.args.args or func.args.kwonlyargs or func.args.vararg or func.args.kwarg)
+        if name.endswith("cache_resource") and not has_args:
+            continue  # a single shared object
+        if not keywords & {"max_entries", "ttl"}:
+            found.append(f"{where} ({name} without max_entries/ttl)")
     return found
 
 
 def unbounded_lru_caches() -> list[str]:
     """functools caches that never evict: ``@cache`` and ``@lru_cache(maxsize=None)``."""
     found = []
-    for path in SOURCES:
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for func, dec in _decorator_calls(tree):
-            name = _name(dec)
-            if name in ("cache", "functools.cache"):
-                found.append(f"{path.relative_to(ROOT)}:{func.lineno} {func.name} ({name} never evicts)")
-            elif name in ("lru_cache", "functools.lru_cache") and isinstance(dec, ast.Call):
-                size = dec.args[0] if dec.args else next((kw.value for kw in dec.keywords if kw.arg == "maxsize"), None)
-                if isinstance(size, ast.Constant) and size.value is None:
-                    found.append(f"{path.relative_to(ROOT)}:{func.lineno} {func.name} (lru_cache(maxsize=None))")
+    for where, func, dec, name in _decorated_functions():
+        if name in ("cache", "functools.cache"):
+            found.append(f"{where} ({name} never evicts)")
+        elif name in ("lru_cache", "functools.lru_cache") and isinstance(dec, ast.Call):
+            size = dec.args[0] if dec.args else next((kw.value for kw in dec.keywords if kw.arg == "maxsize"), None)
+            if isinstance(size, ast.Constant) and size.value is None:
+                found.append(f"{where} (lru_cache(maxsize=None))")
     return found
 
 
