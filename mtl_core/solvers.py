@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from .batch import weighted_xt
-from .loss import log1pexp, logistic_loss_terms
+from .loss import margin_derivatives, margin_terms
 
 Params = dict[str, np.ndarray]
 
@@ -53,6 +53,10 @@ def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.linalg.solve(_damped(H), g[..., None])[..., 0]
 
 
+# Largest table of per-sample outer products `_logistic_hessian` builds for shared features.
+_OUTER_BYTES = 16 * 2**20
+
+
 def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Hessian of ``sum_i h_i-weighted`` losses in ``(w, b)``: ``[[X'HX, X'h], [h'X, sum h]]``.
 
@@ -60,6 +64,16 @@ def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
     give stacks of shape (..., d+1, d+1) (leading axes broadcast).
     """
     d = X.shape[-1]
+    if X.ndim == h.ndim + 1 and X.shape[0] == 1 < h.shape[0] and X.shape[1:-1] == h.shape[1:]:
+        # Features shared by a batch of weightings (cross-validation folds x grid values): the
+        # Hessians are h-weighted sums of the samples' outer products, one matrix product per
+        # task instead of one small product per problem and task.
+        N, P = X.shape[-2], int(np.prod(X.shape[1:-2], dtype=int))
+        if P * N * (d + 1) ** 2 * 8 <= _OUTER_BYTES:
+            Xa = np.concatenate([X[0], np.ones(X.shape[1:-1] + (1,))], axis=-1).reshape(P, N, d + 1)
+            outer = (Xa[..., :, None] * Xa[..., None, :]).reshape(P, N, (d + 1) ** 2)
+            H = np.moveaxis(np.moveaxis(h.reshape(h.shape[0], P, N), 0, 1) @ outer, 0, 1)  # (B, P, (d+1)^2)
+            return H.reshape(h.shape[:-1] + (d + 1, d + 1))
     H = np.empty(h.shape[:-1] + (d + 1, d + 1))
     H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
     hx = weighted_xt(h, X)
@@ -69,23 +83,26 @@ def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
     return H
 
 
-def _line_search(f: np.ndarray, dec: np.ndarray, active: np.ndarray, trial: Callable[[np.ndarray], tuple]) -> tuple[tuple, np.ndarray]:
+def _line_search(
+    f: np.ndarray, dec: np.ndarray, active: np.ndarray, trial: Callable[[np.ndarray], tuple]
+) -> tuple[tuple, np.ndarray, np.ndarray]:
     """Backtracking (Armijo) along the Newton step, per problem.
 
-    ``trial(t)`` returns the candidate parameters at step lengths ``t`` (0 for
-    inactive problems) followed by their objective values. Returns the accepted
-    parameters and ``active`` with the problems that cannot decrease any more
-    (the precision floor) switched off.
+    ``trial(t)`` returns the candidate state at step lengths ``t`` (0 for
+    inactive problems: parameters and whatever the next iteration reuses)
+    followed by its objective values. Returns the accepted state, its objective
+    values, and ``active`` with the problems that cannot decrease any more (the
+    precision floor) switched off.
     """
     t = np.where(active, 1.0, 0.0)
     for _ in range(60):
         *candidate, f_new = trial(t)
         ok = (f_new <= f - 1e-4 * t * dec + _ROUNDING * np.abs(f)) | (t == 0)
         if ok.all():
-            return tuple(candidate), active
+            return tuple(candidate), f_new, active
         t = np.where(ok, t, 0.5 * t)
-    *candidate, _ = trial(np.where(ok, t, 0.0))
-    return tuple(candidate), active & ok
+    *candidate, f_new = trial(np.where(ok, t, 0.0))
+    return tuple(candidate), f_new, active & ok
 
 
 def _converged(dec: np.ndarray, f: np.ndarray, tol: float) -> np.ndarray:
@@ -143,21 +160,24 @@ def newton_logistic(
     b = np.zeros(lead) if b_init is None else np.array(np.broadcast_to(b_init, lead), dtype=float)
     off = 0.0 if offset is None else offset
 
-    def score(w, b):
-        return (X @ w[..., None])[..., 0] + b[..., None] + off
-
-    def value(w, b):
-        return np.sum(sw * log1pexp(-s * score(w, b)), axis=-1) + 0.5 * alpha * np.sum(w * w, axis=-1)
+    def evaluate(w, b):
+        # The margins and exponentials at (w, b) serve the objective here and the
+        # derivatives of the next iteration once the line search accepts (w, b).
+        z = (X @ w[..., None])[..., 0]
+        z += b[..., None]
+        z += off
+        m, e, loss = margin_terms(z, s)
+        loss *= sw
+        return m, e, np.sum(loss, axis=-1) + 0.5 * alpha * np.sum(w * w, axis=-1)
 
     active = np.ones(lead, dtype=bool)
     n_iter = np.zeros(lead, dtype=int)
     eye = np.eye(d)
+    m, e, f = evaluate(w, b)
     for _ in range(max_iter):
-        z = score(w, b)
-        loss, dl, d2l = logistic_loss_terms(z, s)
-        f = np.sum(sw * loss, axis=-1) + 0.5 * alpha * np.sum(w * w, axis=-1)
-        r = sw * dl
-        h = sw * d2l
+        r, h = margin_derivatives(m, e, s)
+        r *= sw
+        h *= sw
         g = np.concatenate([weighted_xt(r, X) + alpha[..., None] * w, r.sum(-1)[..., None]], axis=-1)
         H = _logistic_hessian(X, h)
         H[..., :d, :d] += alpha[..., None, None] * eye
@@ -172,9 +192,9 @@ def newton_logistic(
         def trial(t):
             w_new = w + t[..., None] * step[..., :d]
             b_new = b + t * step[..., d]
-            return w_new, b_new, value(w_new, b_new)
+            return w_new, b_new, *evaluate(w_new, b_new)
 
-        (w, b), active = _line_search(f, dec, active, trial)
+        (w, b, m, e), f, active = _line_search(f, dec, active, trial)
         n_iter += active
         active &= ~done_now
         if callback is not None:
@@ -230,28 +250,27 @@ def newton_mean_regularized(
     D = np.eye(d + 1)
     D[d, d] = 0.0
 
-    def value(w0, V, b):
+    def evaluate(w0, V, b):
+        # As in `newton_logistic`: the margins at an accepted trial point are reused.
         W = w0[:, None, :] + V
-        z = (X @ W[..., None])[..., 0] + b[..., None]
-        return (
-            np.sum(sw * log1pexp(-s * z), axis=(-1, -2))
+        z = (X @ W[..., None])[..., 0]
+        z += b[..., None]
+        m, e, loss = margin_terms(z, s)
+        loss *= sw
+        f = (
+            np.sum(loss, axis=(-1, -2))
             + 0.5 * lam * np.sum(V * V, axis=(-1, -2))
             + 0.5 * T * alpha * np.sum(w0 * w0, axis=-1)
         )
+        return m, e, f
 
     active = np.ones(B, dtype=bool)
     n_iter = np.zeros(B, dtype=int)
+    m, e, f = evaluate(w0, V, b)
     for _ in range(max_iter):
-        W = w0[:, None, :] + V
-        z = (X @ W[..., None])[..., 0] + b[..., None]
-        loss, dl, d2l = logistic_loss_terms(z, s)
-        f = (
-            np.sum(sw * loss, axis=(-1, -2))
-            + 0.5 * lam * np.sum(V * V, axis=(-1, -2))
-            + 0.5 * T * alpha * np.sum(w0 * w0, axis=-1)
-        )
-        r = sw * dl
-        h = sw * d2l
+        r, h = margin_derivatives(m, e, s)
+        r *= sw
+        h *= sw
         gw = weighted_xt(r, X)  # (B, T, d): dL_t/dw
         g_u = np.concatenate([gw + lam[:, None, None] * V, r.sum(-1)[..., None]], axis=-1)  # (B, T, d+1)
         g_0 = gw.sum(1) + T * alpha[:, None] * w0  # (B, d)
@@ -280,9 +299,9 @@ def newton_mean_regularized(
             w0_n = w0 + t[:, None] * dw0
             V_n = V + t[:, None, None] * du[..., :d]
             b_n = b + t[:, None] * du[..., d]
-            return w0_n, V_n, b_n, value(w0_n, V_n, b_n)
+            return w0_n, V_n, b_n, *evaluate(w0_n, V_n, b_n)
 
-        (w0, V, b), active = _line_search(f, dec, active, trial)
+        (w0, V, b, m, e), f, active = _line_search(f, dec, active, trial)
         n_iter += active
         active &= ~done_now
         if callback is not None:

@@ -366,3 +366,24 @@ def test_gd_huge_learning_rate_is_a_clear_error(model):
     assert not hasattr(m, "coef_")  # no NaN model left behind
     with pytest.raises(ValueError, match="not fitted"):
         m.predict(ts.X_train[0])
+
+
+def test_hessian_of_shared_features_matches_the_direct_product(monkeypatch):
+    """The outer-product path for features shared by a batch of weightings gives the same Hessians."""
+    import mtl_core.solvers as S
+
+    rng = np.random.default_rng(5)
+    for X, h in (
+        (rng.standard_normal((1, 3, 7, 4)), rng.random((5, 3, 7))),  # tasks x samples (STL, mean-regularized)
+        (rng.standard_normal((1, 21, 4)), rng.random((6, 21))),  # pooled samples
+    ):
+        with monkeypatch.context() as m:  # the outer-product path must not fall back to the direct one
+            m.setattr(S, "weighted_xt", lambda *a: pytest.fail("direct path taken"))
+            fast = S._logistic_hessian(X, h)
+        monkeypatch.setattr(S, "_OUTER_BYTES", 0)
+        direct = S._logistic_hessian(X, h)
+        monkeypatch.undo()
+        Xa = np.concatenate([np.broadcast_to(X, h.shape + X.shape[-1:]), np.ones(h.shape + (1,))], axis=-1)
+        by_hand = np.einsum("...n,...ni,...nj->...ij", h, Xa, Xa)
+        np.testing.assert_allclose(fast, by_hand, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(direct, by_hand, rtol=1e-12, atol=1e-12)
