@@ -257,6 +257,8 @@ class CompareData:
     gd: dict[str, FitOutcome]
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: `per_model_accuracy` of ``table`` (None if the table is empty), computed once for every reader.
+    accuracy: pd.DataFrame | None = None
 
     @property
     def roles(self) -> list[str]:
@@ -274,6 +276,15 @@ class CompareData:
 
     def model(self, role: str) -> Any:
         return self.exact[role].model
+
+    def accuracy_of(self, name: str) -> np.ndarray:
+        """Test accuracy per task (in `accuracy`'s row order) of the model called ``name``."""
+        return self.accuracy.to_numpy()[:, self.accuracy.columns.get_loc(name)]
+
+    def bayes(self) -> np.ndarray:
+        """Bayes accuracy per task, shape (n_tasks,) (NaN where unknown, e.g. real data)."""
+        b = self.taskset.bayes_accuracy
+        return np.full(self.taskset.n_tasks, np.nan) if b is None else np.asarray(b, dtype=float)
 
 
 def results_table(
@@ -325,7 +336,8 @@ def assemble(scenario: Scenario, taskset: TaskSet, exact: dict[str, FitOutcome],
     notes: list[str] = []
     for outcome in list(exact.values()) + list(gd.values()):
         notes.extend(outcome.notes)
-    return CompareData(scenario, taskset, exact, gd, table, notes)
+    accuracy = per_model_accuracy(table) if models else None
+    return CompareData(scenario, taskset, exact, gd, table, notes, accuracy)
 
 
 def compare_scenario(scenario: Scenario, with_gd: bool = True) -> CompareData:
@@ -377,15 +389,15 @@ def per_model_accuracy(table: pd.DataFrame) -> pd.DataFrame:
 
 def notice(data: CompareData) -> list[str]:
     """Short "what to notice" sentences computed from the numbers of the Compare page."""
-    table = data.table
     sc = data.scenario
-    if table.empty or STL_NAME not in set(table["model"]):
+    acc = data.accuracy
+    if acc is None or STL_NAME not in acc.columns:
         return []
     mtl = data.name("mtl")
-    if mtl not in set(table["model"]):
+    if mtl not in acc.columns:
         return []
-    acc = per_model_accuracy(table)
-    gap = (acc[mtl] - acc[STL_NAME]).to_numpy()
+    stl_acc = data.accuracy_of(STL_NAME)
+    gap = data.accuracy_of(mtl) - stl_acc
     tasks = acc.index.to_numpy()
     out: list[str] = []
     mean_gap = float(gap.mean())
@@ -397,7 +409,7 @@ def notice(data: CompareData) -> list[str]:
     else:
         word = "better" if mean_gap > 0 else "worse"
         out.append(f"**{mtl}** is **{abs(100 * mean_gap):.1f} points {word}** than STL on average (test accuracy).")
-    strength = table.loc[table["model"] == mtl, "strength"].iloc[0]
+    strength = chosen_strength(data.model("mtl"))
     sname = STRENGTH_PARAM[sc.model]
     if sc.strength is None and not any(n.startswith(mtl) and "was fixed at" in n for n in data.notes):
         out.append(f"Cross-validation chose {STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} for it.")
@@ -422,7 +434,7 @@ def notice(data: CompareData) -> list[str]:
         rel_gap = float(np.mean([gap[i] for i in range(len(tasks)) if i not in unrelated]))
         tail = f" (the related tasks: {_pts(rel_gap)} points on average"
         if POOLED_NAME in acc.columns and sc.show_pooled:
-            pooled_gap = (acc[POOLED_NAME] - acc[STL_NAME]).to_numpy()
+            pooled_gap = data.accuracy_of(POOLED_NAME) - stl_acc
             tail += "; pooling: " + ", ".join(f"task {tasks[i]} {_pts(pooled_gap[i])}" for i in unrelated)
         out.append("; ".join(parts).capitalize() + tail + ").")
     if sc.poor_task_n and sc.poor_task_n < sc.n_train:
@@ -434,17 +446,17 @@ def notice(data: CompareData) -> list[str]:
             f"the others {_pts(others)} points on average."
         )
     if POOLED_NAME in acc.columns and sc.show_pooled:
-        pg = float((acc[POOLED_NAME] - acc[STL_NAME]).mean())
+        pg = float((data.accuracy_of(POOLED_NAME) - stl_acc).mean())
         if abs(pg) < 0.005:
             out.append("**Pooling** every task into one model is about as good as STL here.")
         else:
             word = "better" if pg > 0 else "worse"
             tail = " (the tasks are not the same task)." if pg < 0 else "."
             out.append(f"**Pooling** every task into one model is {abs(100 * pg):.1f} points {word} than STL{tail}")
-    bayes = table["bayes_accuracy"].iloc[0]
+    bayes = data.bayes()[0]
     if np.isfinite(bayes):
-        stl_mean = float(acc[STL_NAME].mean())
-        mtl_mean = float(acc[mtl].mean())
+        stl_mean = float(stl_acc.mean())
+        mtl_mean = float(data.accuracy_of(mtl).mean())
         out.append(
             f"No classifier can beat {100 * bayes:.0f}% here (label noise {sc.label_noise:.0%}): "
             f"STL reaches {100 * stl_mean:.1f}%, {mtl} {100 * mtl_mean:.1f}%."

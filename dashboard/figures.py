@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from mtl_core import SharedHiddenMTL
 
-from .compute import STL_NAME, CompareData, cosine_matrix, cosine_to_truth, per_model_accuracy
+from .compute import STL_NAME, CompareData, cosine_matrix, cosine_to_truth
 from .scenario import Scenario
 
 TEMPLATE = "plotly_white"
@@ -446,15 +446,22 @@ def _contour_trace(z, grid, color, width, dash, name, group, showlegend, xa, ya,
     return traces
 
 
-def _points_traces(X, y, plane: Plane, xa, ya, show_legend: bool, test: bool) -> list[dict]:
-    """Class 1 as filled dark circles, class 0 as open circles; test points small and faint."""
+def _class_points(X, y, plane: Plane) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Rounded plane coordinates of the class-1 and the class-0 points."""
     px, py = plane.points(X)
+    return tuple((rounded(px[y == cls]), rounded(py[y == cls])) for cls in (1, 0))
+
+
+def _points_traces(points, xa, ya, show_legend: bool, test: bool) -> list[dict]:
+    """Class 1 as filled dark circles, class 0 as open circles; test points small and faint.
+
+    ``points`` is `_class_points` (computed once per task: the task's panels share it).
+    """
     out = []
-    for cls, symbol, label in ((1, "circle", "class 1"), (0, "circle-open", "class 0")):
-        m = y == cls
+    for (x_cls, y_cls), cls, symbol, label in zip(points, (1, 0), ("circle", "circle-open"), ("class 1", "class 0")):
         out.append(
             dict(
-                type="scatter", x=rounded(px[m]), y=rounded(py[m]), mode="markers", xaxis=xa, yaxis=ya,
+                type="scatter", x=x_cls, y=y_cls, mode="markers", xaxis=xa, yaxis=ya,
                 marker=dict(
                     symbol=symbol, color=CLASS1_COLOR, size=4 if test else 8, opacity=0.22 if test else 0.95,
                     line=dict(width=1 if test else 1.6, color=CLASS1_COLOR),
@@ -523,22 +530,26 @@ def boundary_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go
     ts = data.taskset
     plane = plane_for(data)
     R, C = len(roles), len(tasks)
-    acc = per_model_accuracy(data.table)
+    row_of = {task: i for i, task in enumerate(data.accuracy.index)}
     axes, cells = grid_axes(R, C, hspace=0.02 if C > 3 else 0.04, vspace=0.035, right=0.975)
     traces: list[dict] = []
     annotations = []
+    points = {}  # task -> its test and training points, shared by the task's panels
+    for t in tasks:
+        n_test = min(MAX_TEST_POINTS, len(ts.y_test[t]))
+        points[t] = (_class_points(ts.X_test[t][:n_test], ts.y_test[t][:n_test], plane),
+                     _class_points(ts.X_train[t], ts.y_train[t], plane))
     for idx, ri, ci in cells:
         role, t = roles[ri], tasks[ci]
         model = data.model(role)
         color = ROLE_COLORS[role]
         xa, ya = axis_ref(idx, "x"), axis_ref(idx, "y")
         first = idx == 1
-        n_test = min(MAX_TEST_POINTS, len(ts.y_test[t]))
-        traces += _points_traces(ts.X_test[t][:n_test], ts.y_test[t][:n_test], plane, xa, ya, first, True)
+        traces += _points_traces(points[t][0], xa, ya, first, True)
         traces += _model_traces(model, t, plane, color, f"{data.name(role)} boundary", xa, ya, ci == 0)
         traces += _truth_traces(data, t, plane, xa, ya, first)
-        traces += _points_traces(ts.X_train[t], ts.y_train[t], plane, xa, ya, first, False)
-        a = float(acc.loc[t + 1, data.name(role)])
+        traces += _points_traces(points[t][1], xa, ya, first, False)
+        a = float(data.accuracy_of(data.name(role))[row_of[t + 1]])
         annotations.append(
             dict(
                 text=f"<b>{pct(a)}</b>", xref=f"{xa} domain", yref=f"{ya} domain", x=0.03, y=0.97,
@@ -574,20 +585,21 @@ def boundary_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go
 def accuracy_figure(data: CompareData) -> go.Figure:
     """Grouped bars of test accuracy per task and model, the MTL − STL gap above, the Bayes ceiling."""
     sc = data.scenario
-    acc = per_model_accuracy(data.table) * 100
     roles = data.roles
     ts = data.taskset
+    names = list(data.accuracy.columns)
+    acc = {name: 100 * data.accuracy_of(name) for name in names}
     labels = [
         f"task {t}" + ("" if ts.related[t - 1] else "<br>(unrelated)") + (f"<br>n={ts.n_train[t - 1]}" if sc.poor_task_n else "")
-        for t in acc.index
+        for t in data.accuracy.index
     ]
     labels.append("<b>mean</b>")
-    T = len(acc.index)
+    T = len(data.accuracy.index)
     show_text = T <= 8
     traces = []
     for role in roles:
         name = data.name(role)
-        vals = [float(v) for v in acc[name].to_numpy()] + [float(acc[name].mean())]
+        vals = [float(v) for v in acc[name]] + [float(acc[name].mean())]
         traces.append(
             dict(
                 type="bar", x=labels, y=vals, name=name, marker=dict(color=ROLE_COLORS[role]),
@@ -596,8 +608,8 @@ def accuracy_figure(data: CompareData) -> go.Figure:
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}%<extra></extra>",
             )
         )
-    bayes = data.table.drop_duplicates("task")["bayes_accuracy"].to_numpy() * 100
-    lo = max(0.0, min(50.0, float(np.nanmin(acc.to_numpy())) - 5))
+    bayes = data.bayes() * 100
+    lo = max(0.0, min(50.0, float(np.nanmin(np.concatenate(list(acc.values())))) - 5))
     top = 108.0
     shapes, annotations = [], []
     if np.all(np.isfinite(bayes)):
@@ -608,8 +620,8 @@ def accuracy_figure(data: CompareData) -> go.Figure:
                  name=f"Bayes ceiling ({b:.0f}%: best possible)")
         )
     mtl = data.name("mtl")
-    if mtl in acc.columns:
-        diff = (acc[mtl] - acc[STL_NAME]).to_numpy()
+    if mtl in acc:
+        diff = acc[mtl] - acc[STL_NAME]
         gaps = [float(g) for g in diff] + [float(diff.mean())]
         for x, g in zip(labels, gaps):
             color = "#1a7f37" if g > 0.05 else "#c62828" if g < -0.05 else "#555"
@@ -739,7 +751,7 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
     for ci, t in enumerate(tasks):
         idx = ci + 1
         xa, ya = axis_ref(idx, "x"), axis_ref(idx, "y")
-        traces += _points_traces(ts.X_train[t], ts.y_train[t], plane, xa, ya, ci == 0, False)
+        traces += _points_traces(_class_points(ts.X_train[t], ts.y_train[t], plane), xa, ya, ci == 0, False)
         traces += _truth_traces(data, t, plane, xa, ya, ci == 0)
         for role in roles:
             model = data.gd[role].model

@@ -72,15 +72,15 @@ def summarize(data: compute.CompareData) -> CompareSummary:
     sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
     metrics: list[tuple[str, str, str | None]] = []
     bayes_text = "unknown"
-    if not data.table.empty:
-        acc = compute.per_model_accuracy(data.table)
-        stl_mean = 100 * float(acc[compute.STL_NAME].mean()) if compute.STL_NAME in acc else float("nan")
+    if data.accuracy is not None:
+        names = data.accuracy.columns
+        stl_mean = 100 * float(data.accuracy_of(compute.STL_NAME).mean()) if compute.STL_NAME in names else float("nan")
         for role in data.roles:
             name = data.name(role)
-            mean = 100 * float(acc[name].mean())
+            mean = 100 * float(data.accuracy_of(name).mean())
             delta = None if name == compute.STL_NAME else f"{mean - stl_mean:+.1f} points vs STL"
             metrics.append((name, f"{mean:.1f}%", delta))
-        bayes = data.table["bayes_accuracy"].iloc[0]
+        bayes = data.bayes()[0]
         bayes_text = f"{100 * bayes:.0f}%" if bayes == bayes else "unknown"
     csv = export.csv_text(data.table) if not data.table.empty else ""
     return CompareSummary(data, sentences, tuple(metrics), bayes_text, csv)

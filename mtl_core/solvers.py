@@ -18,6 +18,7 @@ problem.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -37,24 +38,68 @@ NEWTON_CV_TOL = 1e-4
 _ROUNDING = 8 * np.finfo(float).eps
 
 
+def _add_to_diagonal(H: np.ndarray, values: np.ndarray | float) -> np.ndarray:
+    """``H[..., i, i] += values[..., i]`` in place (``values`` broadcast); returns ``H``."""
+    i = np.arange(H.shape[-1])
+    H[..., i, i] += values
+    return H
+
+
 def _damped(H: np.ndarray) -> np.ndarray:
-    """Stacks of SPD matrices plus a tiny relative damping of their diagonal.
+    """Stacks of SPD matrices plus a tiny relative damping of their diagonal, in place.
 
     The damping only guards against exactly singular Hessians (e.g. separable
     data without ridge, where the curvature underflows); the fixed point of
     Newton's method (zero gradient) is unchanged by it.
     """
     scale = np.max(np.abs(np.diagonal(H, axis1=-2, axis2=-1)), axis=-1)
-    return H + (1e-13 * (1.0 + scale))[..., None, None] * np.eye(H.shape[-1])
+    return _add_to_diagonal(H, (1e-13 * (1.0 + scale))[..., None])
 
 
 def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Solve ``H x = g`` for stacks of SPD matrices (see `_damped`)."""
+    """Solve ``H x = g`` for stacks of SPD matrices (see `_damped`; ``H`` is damped in place)."""
     return np.linalg.solve(_damped(H), g[..., None])[..., 0]
 
 
 # Largest table of per-sample outer products `_logistic_hessian` builds for shared features.
 _OUTER_BYTES = 16 * 2**20
+
+
+def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """The function ``h -> `_logistic_hessian`(X, h)`` for curvature weights of shape ``h_shape``.
+
+    Features shared by a batch of weightings (cross-validation folds x grid
+    values: ``X`` of batch size 1 against ``h`` of batch size B) give Hessians
+    that are h-weighted sums of the samples' outer products: the table of those
+    is built once here, and each Hessian is then one matrix product per task
+    instead of one small product per problem and task.
+    """
+    d = X.shape[-1]
+    K = (d + 1) ** 2
+    if len(h_shape) + 1 == X.ndim and X.shape[0] == 1 < h_shape[0] and X.shape[1:-1] == tuple(h_shape[1:]):
+        N, P = X.shape[-2], math.prod(X.shape[1:-2])
+        if P * N * K * 8 <= _OUTER_BYTES:
+            Xa = np.concatenate([X[0], np.ones(X.shape[1:-1] + (1,))], axis=-1).reshape(P, N, d + 1)
+            outer = (Xa[..., :, None] * Xa[..., None, :]).reshape(P, N, K)
+            B = h_shape[0]
+
+            def from_outer(h: np.ndarray) -> np.ndarray:
+                H = np.empty((B, P, K))
+                np.matmul(h.reshape(B, P, N).transpose(1, 0, 2), outer, out=H.transpose(1, 0, 2))
+                return H.reshape(tuple(h_shape[:-1]) + (d + 1, d + 1))
+
+            return from_outer
+
+    def direct(h: np.ndarray) -> np.ndarray:
+        H = np.empty(h.shape[:-1] + (d + 1, d + 1))
+        H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
+        hx = weighted_xt(h, X)
+        H[..., :d, d] = hx
+        H[..., d, :d] = hx
+        H[..., d, d] = h.sum(-1)
+        return H
+
+    return direct
 
 
 def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -63,24 +108,7 @@ def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
     ``X`` of shape (..., N, d) and curvature weights ``h`` of shape (..., N)
     give stacks of shape (..., d+1, d+1) (leading axes broadcast).
     """
-    d = X.shape[-1]
-    if X.ndim == h.ndim + 1 and X.shape[0] == 1 < h.shape[0] and X.shape[1:-1] == h.shape[1:]:
-        # Features shared by a batch of weightings (cross-validation folds x grid values): the
-        # Hessians are h-weighted sums of the samples' outer products, one matrix product per
-        # task instead of one small product per problem and task.
-        N, P = X.shape[-2], int(np.prod(X.shape[1:-2], dtype=int))
-        if P * N * (d + 1) ** 2 * 8 <= _OUTER_BYTES:
-            Xa = np.concatenate([X[0], np.ones(X.shape[1:-1] + (1,))], axis=-1).reshape(P, N, d + 1)
-            outer = (Xa[..., :, None] * Xa[..., None, :]).reshape(P, N, (d + 1) ** 2)
-            H = np.moveaxis(np.moveaxis(h.reshape(h.shape[0], P, N), 0, 1) @ outer, 0, 1)  # (B, P, (d+1)^2)
-            return H.reshape(h.shape[:-1] + (d + 1, d + 1))
-    H = np.empty(h.shape[:-1] + (d + 1, d + 1))
-    H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
-    hx = weighted_xt(h, X)
-    H[..., :d, d] = hx
-    H[..., d, :d] = hx
-    H[..., d, d] = h.sum(-1)
-    return H
+    return _hessian_builder(X, h.shape)(h)
 
 
 def _line_search(
@@ -172,15 +200,15 @@ def newton_logistic(
 
     active = np.ones(lead, dtype=bool)
     n_iter = np.zeros(lead, dtype=int)
-    eye = np.eye(d)
+    ridge = np.append(np.ones(d), 0.0) * alpha[..., None]  # the Hessian's ridge diagonal (intercept free)
+    hessian = _hessian_builder(X, lead + X.shape[-2:-1])
     m, e, f = evaluate(w, b)
     for _ in range(max_iter):
         r, h = margin_derivatives(m, e, s)
         r *= sw
         h *= sw
         g = np.concatenate([weighted_xt(r, X) + alpha[..., None] * w, r.sum(-1)[..., None]], axis=-1)
-        H = _logistic_hessian(X, h)
-        H[..., :d, :d] += alpha[..., None, None] * eye
+        H = _add_to_diagonal(hessian(h), ridge)
         step = -_damped_solve(H, g)
         dec = -np.sum(g * step, axis=-1)
         # Problems that just converged still take this (nearly free) last step:
@@ -247,8 +275,7 @@ def newton_mean_regularized(
         w0, V, b = np.zeros((B, d)), np.zeros((B, T, d)), np.zeros((B, T))
     else:
         w0, V, b = (np.array(a, dtype=float) for a in init)
-    D = np.eye(d + 1)
-    D[d, d] = 0.0
+    lam_diag = np.append(np.ones(d), 0.0) * lam[:, None, None]  # (B, 1, d+1): the diagonal of lam * D
 
     def evaluate(w0, V, b):
         # As in `newton_logistic`: the margins at an accepted trial point are reused.
@@ -266,6 +293,7 @@ def newton_mean_regularized(
 
     active = np.ones(B, dtype=bool)
     n_iter = np.zeros(B, dtype=int)
+    hessian = _hessian_builder(X, (B, T, X.shape[-2]))
     m, e, f = evaluate(w0, V, b)
     for _ in range(max_iter):
         r, h = margin_derivatives(m, e, s)
@@ -274,10 +302,10 @@ def newton_mean_regularized(
         gw = weighted_xt(r, X)  # (B, T, d): dL_t/dw
         g_u = np.concatenate([gw + lam[:, None, None] * V, r.sum(-1)[..., None]], axis=-1)  # (B, T, d+1)
         g_0 = gw.sum(1) + T * alpha[:, None] * w0  # (B, d)
-        Ht = _logistic_hessian(X, h)  # (B, T, d+1, d+1)
-        A = Ht + lam[:, None, None, None] * D
+        Ht = hessian(h)  # (B, T, d+1, d+1)
+        A = _add_to_diagonal(Ht.copy(), lam_diag)  # A_t = H_t + lam D
         Bt = Ht[..., :, :d]  # (B, T, d+1, d)
-        C = Ht[..., :d, :d].sum(1) + T * alpha[:, None, None] * np.eye(d)
+        C = _add_to_diagonal(Ht[..., :d, :d].sum(1), T * alpha[:, None])
         # Solve A_t [Ainv_g, Ainv_B] in one call per task block.
         rhs = np.concatenate([g_u[..., None], Bt], axis=-1)  # (B, T, d+1, 1+d)
         sol = np.linalg.solve(_damped(A), rhs)

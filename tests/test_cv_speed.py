@@ -93,3 +93,29 @@ def test_gradient_descent_with_auto_strength_keeps_no_internal_start():
     model = SingleTaskLogistic(alpha="auto", solver="gd", n_epochs=20).fit(ts.X_train, ts.y_train)
     assert "chosen_fit" not in model.cv_results_
     assert model.history_["epoch"][0] == 0  # trained from its own start
+
+
+@pytest.mark.parametrize("make", MODELS)
+def test_small_problems_fit_whole_data_and_folds_in_one_batch(make, monkeypatch):
+    """The one-batch path for small problems chooses and fits what the warm-started path does."""
+    ts = make_tasks(n_tasks=3, n_features=3, n_train=14, relatedness=0.6, seed=21)
+    batch = pack_problems([(ts.X_train, ts.y_train)])
+    model = make()
+    calls = []
+    fit_batch = type(model).fit_batch
+
+    def counting(self, *args, **kwargs):
+        calls.append(kwargs.get("init") is not None)
+        return fit_batch(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "fit_batch", counting)
+    joint, joint_res = select_strength_batch(model, batch, seed=5)
+    assert calls == [False]  # one batch, from zero
+    calls.clear()
+    monkeypatch.setattr(cv_module, "OVERHEAD_BOUND_WORK", 0)
+    warm, warm_res = select_strength_batch(model, batch, seed=5)
+    assert calls == [False, True]  # whole-data fits, then folds started from them
+    np.testing.assert_array_equal(joint, warm)
+    np.testing.assert_allclose(joint_res["mean_accuracy"], warm_res["mean_accuracy"], atol=1e-12)
+    for k in warm_res["chosen_fit"]:  # the same whole-data fits start the final fit
+        np.testing.assert_array_equal(joint_res["chosen_fit"][k], warm_res["chosen_fit"][k])
