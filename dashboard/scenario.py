@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields, replace
+from functools import lru_cache
 from typing import Any, Mapping
 
 #: MTL formulations the sidebar offers, in display order: key -> display name.
@@ -332,7 +333,7 @@ class Scenario:
 
     def to_json(self) -> str:
         """Indented JSON with a format marker (see `from_json`)."""
-        return json.dumps({"format": JSON_FORMAT, "scenario": self.to_dict()}, indent=2)
+        return _scenario_json(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> tuple["Scenario", list[str]]:
@@ -568,3 +569,9 @@ def _coerce(name: str, raw: Any) -> Any:
 
 
 DEFAULT_SCENARIO = Scenario()
+
+
+@lru_cache(maxsize=256)
+def _scenario_json(scenario: Scenario) -> str:
+    # A rerun asks for the same scenario's JSON several times (cache keys, links, downloads).
+    return json.dumps({"format": JSON_FORMAT, "scenario": scenario.to_dict()}, indent=2)

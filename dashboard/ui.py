@@ -159,6 +159,7 @@ def init_state() -> None:
         for key, value in _widget_values(ss["scenario"]).items():
             if key not in ss:
                 ss[key] = value
+        keep_widget_values()
     sanitize_widgets()
 
 
@@ -376,8 +377,30 @@ def sidebar() -> Scenario:
     return scenario
 
 
+#: Session-state key of the "Share & save" box's open state.
+SHARE_BOX_KEY = "share_box"
+#: Values of the box's widgets that outlive it while it is closed (its widgets are then not drawn).
+KEPT_WHILE_CLOSED = ("img_format", "scenario_text")
+
+
+def keep_widget_values() -> None:
+    """Keep the camera format and the pasted text while their (lazily drawn) widgets are not drawn.
+
+    Streamlit drops a widget's value from the session when a run does not draw
+    the widget; assigned back, the value becomes the session's own and stays.
+    """
+    ss = st.session_state
+    for key in KEPT_WHILE_CLOSED:
+        if key in ss:
+            ss[key] = ss[key]
+
+
 def share_box(scenario: Scenario) -> None:
-    with st.sidebar.expander("Share & save"):
+    # Built only while open: about a dozen elements that a class's slider reruns need not rebuild.
+    box = st.sidebar.expander("Share & save", key=SHARE_BOX_KEY, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.markdown("**Share:** this link (also in the address bar) reopens exactly these pictures.")
         st.code(share_link(scenario), language=None, wrap_lines=True)
         st.markdown("For the class on a projector, with fewer controls:")

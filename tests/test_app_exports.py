@@ -105,9 +105,37 @@ def test_static_image_download(downloads):
     assert svg.lstrip().startswith("<svg") and "Test accuracy per task" in svg
 
 
+def open_share_box(at: AppTest) -> AppTest:
+    """Open the sidebar's "Share & save" box (built only while open), as a click on it does."""
+    from dashboard.ui import SHARE_BOX_KEY
+
+    at.session_state[SHARE_BOX_KEY] = True
+    return at.run()
+
+
+def test_share_box_is_built_only_while_open_and_keeps_its_choices():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not any(t.key == "scenario_text" for t in at.text_area)  # closed: nothing built
+    open_share_box(at)
+    at.radio(key="img_format").set_value("svg")
+    at.text_area(key="scenario_text").input("half-typed")
+    at.run()
+    from dashboard.ui import SHARE_BOX_KEY
+
+    at.session_state[SHARE_BOX_KEY] = False
+    at.run()
+    assert not at.exception and not any(t.key == "scenario_text" for t in at.text_area)
+    at.slider(key="w_relatedness").set_value(0.3).run()  # a few reruns with the box closed
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "svg"  # the camera format chosen in the box holds
+    open_share_box(at)
+    assert at.radio(key="img_format").value == "svg"
+    assert at.text_area(key="scenario_text").value == "half-typed"
+
+
 def test_scenario_loads_back_from_pasted_json_and_file():
     target = Scenario(n_tasks=3, relatedness=0.4, seed=11, model="joint_feature", strength=0.03)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = open_share_box(AppTest.from_file(APP, default_timeout=60).run())
     at.text_area(key="scenario_text").input(target.to_json())
     at.button(key="load_pasted").click().run()
     assert not at.exception
@@ -122,12 +150,12 @@ def test_scenario_loads_back_from_pasted_json_and_file():
 
 def test_scenario_loads_back_from_an_uploaded_file():
     target = Scenario(n_tasks=5, n_unrelated=1, relatedness=0.9, seed=21, show_pooled=False)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = open_share_box(AppTest.from_file(APP, default_timeout=60).run())
     at.file_uploader(key="scenario_upload").upload("scenario.json", target.to_json().encode(), "application/json").run()
     assert not at.exception
     assert at.session_state["scenario"] == target
     assert at.slider(key="w_n_tasks").value == 5 and at.toggle(key="w_show_pooled").value is False
-    bad = AppTest.from_file(APP, default_timeout=60).run()
+    bad = open_share_box(AppTest.from_file(APP, default_timeout=60).run())
     bad.file_uploader(key="scenario_upload").upload("notes.json", b"\x89PNG not a scenario", "application/json").run()
     assert not bad.exception and bad.session_state["scenario"] == Scenario()
     assert any("Could not load the file notes.json" in e.value for e in bad.error)

@@ -77,7 +77,7 @@ def test_compare_at_defaults():
     # lazy tabs: only the open tab's charts are built and sent
     assert_ok(at, COMPARE_TABS["Boundaries & accuracy"])
     assert len(at.get("plotly_chart")) == 2
-    assert len(at.get("download_button")) == 1  # the sidebar's scenario file only
+    assert len(at.get("download_button")) == 0  # the sidebar's "Share & save" box is built only while open
     open_tab(at, "Training replay")
     assert_ok(at, COMPARE_TABS["Training replay"])
     assert len(at.get("plotly_chart")) == 2
