@@ -195,17 +195,17 @@ def task_metrics(model: Any, taskset: TaskSet) -> dict[str, np.ndarray]:
 
     The same numbers as the engine's ``score`` and ``log_loss`` (prediction is
     ``decision > 0``; the loss is the mean of ``log(1 + exp(-s z))``), from one
-    decision-function pass per task and split.
+    scoring pass over all tasks per split.
     """
-    T = taskset.n_tasks
-    out = {key: np.empty(T) for key in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")}
+    out = {}
     for split, Xs, ys in (("train", taskset.X_train, taskset.y_train), ("test", taskset.X_test, taskset.y_test)):
-        for t in range(T):
-            z = model.decision_function(Xs[t], t)
-            y = np.asarray(ys[t])
-            out[f"{split}_accuracy"][t] = np.mean((z > 0) == (y == 1))
-            out[f"{split}_loss"][t] = np.mean(np.logaddexp(0.0, -(2.0 * y - 1.0) * z))
-    return out
+        z = np.concatenate(model.decision_functions(Xs))
+        y = np.concatenate([np.asarray(v) for v in ys])
+        counts = np.array([len(v) for v in ys])
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        out[f"{split}_accuracy"] = np.add.reduceat(((z > 0) == (y == 1)).astype(float), starts) / counts
+        out[f"{split}_loss"] = np.add.reduceat(np.logaddexp(0.0, -(2.0 * y - 1.0) * z), starts) / counts
+    return {key: out[key] for key in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")}
 
 
 def fit_gd(

@@ -101,3 +101,17 @@ def test_sweep_spec_contains_the_scenario_and_threads_match_one_call():
     assert set(curve["relatedness"]) == {1.0}
     assert sweeps.sweep_notice(summary, s)
     assert 0 < sweeps.estimate_seconds(sweeps.sweep_spec(Scenario())) < 8
+
+
+def test_task_metrics_equal_the_engines_score_and_log_loss():
+    from dashboard.compute import fit_exact, make_taskset, task_metrics
+
+    scenario = Scenario(n_tasks=5, n_features=3, n_train=30, poor_task_n=6)  # tasks of different sizes
+    ts = make_taskset(scenario)
+    model = fit_exact(ts, "mtl", scenario.mtl_key()).model
+    got = task_metrics(model, ts)
+    np.testing.assert_array_equal(got["train_accuracy"], model.score(ts.X_train, ts.y_train))
+    np.testing.assert_array_equal(got["test_accuracy"], model.score(ts.X_test, ts.y_test))
+    np.testing.assert_allclose(got["train_loss"], model.log_loss(ts.X_train, ts.y_train), rtol=1e-12)
+    np.testing.assert_allclose(got["test_loss"], model.log_loss(ts.X_test, ts.y_test), rtol=1e-12)
+    assert len(set(got["train_accuracy"].round(6))) > 1  # per task, not one number repeated

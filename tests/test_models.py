@@ -511,3 +511,16 @@ def test_stratified_folds_hold_both_classes():
     # a different seed gives a different assignment
     other = stratified_fold_ids(batch, k, np.random.default_rng(2))
     assert not np.array_equal(folds, other)
+
+
+@pytest.mark.parametrize("model", [m for m, _ in MODELS_FOR_GRADIENTS], ids=lambda m: type(m).__name__)
+def test_decision_functions_score_every_task_like_decision_function(model):
+    ts = make_tasks(n_tasks=3, n_features=3, n_train=[8, 20, 13], seed=6)
+    m = model.clone().fit(ts.X_train, ts.y_train)
+    for Xs in (ts.X_train, ts.X_test):  # tasks of different sizes, and of equal ones
+        got = m.decision_functions(Xs)
+        assert [len(z) for z in got] == [len(X) for X in Xs]
+        for t, z in enumerate(got):
+            np.testing.assert_allclose(z, m.decision_function(Xs[t], t), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="fitted on 3"):
+        m.decision_functions(ts.X_test[:2])

@@ -413,6 +413,30 @@ class MTLEstimator:
         Xb[0, task] = X
         return self._decision({k: np.asarray(v)[None] for k, v in p.items()}, Xb)[0, task]
 
+    def decision_functions(self, Xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Raw scores of every task on its own samples, in one pass over the tasks.
+
+        The same as ``[decision_function(Xs[t], t) for t in range(n_tasks)]``, which
+        would score every task for each one.
+
+        Parameters
+        ----------
+        Xs : list of n_tasks ndarray of shape (n_t, n_features)
+
+        Returns
+        -------
+        list of ndarray of shape (n_t,)
+        """
+        self._check_fitted()
+        if len(Xs) != self.n_tasks_:
+            raise ValueError(f"Got samples of {len(Xs)} tasks, but the model was fitted on {self.n_tasks_}.")
+        Xs = [check_predict_X(X, self.n_features_in_) for X in Xs]
+        Xb = np.zeros((1, self.n_tasks_, max(len(X) for X in Xs), self.n_features_in_))
+        for t, X in enumerate(Xs):
+            Xb[0, t, : len(X)] = X
+        z = self._decision({k: np.asarray(v)[None] for k, v in self.params_.items()}, Xb)[0]
+        return [z[t, : len(X)] for t, X in enumerate(Xs)]
+
     def predict_proba(self, X: np.ndarray, task: int = 0, params: Params | None = None) -> np.ndarray:
         """Probability of class 1 for each row of ``X`` under ``task``'s model, shape (n_samples,)."""
         return expit(self.decision_function(X, task, params))
