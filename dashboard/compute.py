@@ -282,9 +282,14 @@ class CompareData:
         return self.accuracy.to_numpy()[:, self.accuracy.columns.get_loc(name)]
 
     def bayes(self) -> np.ndarray:
-        """Bayes accuracy per task, shape (n_tasks,) (NaN where unknown, e.g. real data)."""
-        b = self.taskset.bayes_accuracy
-        return np.full(self.taskset.n_tasks, np.nan) if b is None else np.asarray(b, dtype=float)
+        """`bayes_per_task` of the task set."""
+        return bayes_per_task(self.taskset)
+
+
+def bayes_per_task(taskset: TaskSet) -> np.ndarray:
+    """Bayes accuracy per task, shape (n_tasks,) (NaN where unknown, e.g. real data)."""
+    b = taskset.bayes_accuracy
+    return np.full(taskset.n_tasks, np.nan) if b is None else np.asarray(b, dtype=float)
 
 
 def results_table(
@@ -303,7 +308,7 @@ def results_table(
             metrics[name] = task_metrics(model, taskset)
     T = taskset.n_tasks
     names = list(models)
-    bayes = taskset.bayes_accuracy if taskset.bayes_accuracy is not None else np.full(T, np.nan)
+    bayes = bayes_per_task(taskset)
     stl_acc = metrics[STL_NAME]["test_accuracy"] if STL_NAME in metrics else np.full(T, np.nan)
     per_model = lambda key: np.concatenate([np.asarray(metrics[n][key], dtype=float) for n in names])
     tile = lambda values, dtype: np.tile(np.asarray(values, dtype=dtype), len(names))

@@ -61,12 +61,22 @@ def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.linalg.solve(_damped(H), g[..., None])[..., 0]
 
 
-# Largest table of per-sample outer products `_logistic_hessian` builds for shared features.
+def _ridge_diagonal(strength: np.ndarray, d: int) -> np.ndarray:
+    """Diagonal of a ridge on ``(w, b)``: ``strength`` on the d weights, 0 on the intercept (unpenalized)."""
+    return np.append(np.ones(d), 0.0) * strength[..., None]
+
+
+# Largest table of per-sample outer products `_hessian_builder` builds for shared features.
 _OUTER_BYTES = 16 * 2**20
 
 
 def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
-    """The function ``h -> `_logistic_hessian`(X, h)`` for curvature weights of shape ``h_shape``.
+    """The Hessian of ``sum_i h_i``-weighted losses in ``(w, b)`` as a function of ``h``.
+
+    ``[[X'HX, X'h], [h'X, sum h]]``: ``X`` of shape (..., N, d) and curvature
+    weights ``h`` of shape ``h_shape`` = (..., N) give stacks of shape
+    (..., d+1, d+1) (leading axes broadcast). A solver builds the function once
+    and calls it every iteration.
 
     Features shared by a batch of weightings (cross-validation folds x grid
     values: ``X`` of batch size 1 against ``h`` of batch size B) give Hessians
@@ -100,15 +110,6 @@ def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[[np.nd
         return H
 
     return direct
-
-
-def _logistic_hessian(X: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Hessian of ``sum_i h_i-weighted`` losses in ``(w, b)``: ``[[X'HX, X'h], [h'X, sum h]]``.
-
-    ``X`` of shape (..., N, d) and curvature weights ``h`` of shape (..., N)
-    give stacks of shape (..., d+1, d+1) (leading axes broadcast).
-    """
-    return _hessian_builder(X, h.shape)(h)
 
 
 def _line_search(
@@ -200,7 +201,7 @@ def newton_logistic(
 
     active = np.ones(lead, dtype=bool)
     n_iter = np.zeros(lead, dtype=int)
-    ridge = np.append(np.ones(d), 0.0) * alpha[..., None]  # the Hessian's ridge diagonal (intercept free)
+    ridge = _ridge_diagonal(alpha, d)
     hessian = _hessian_builder(X, lead + X.shape[-2:-1])
     m, e, f = evaluate(w, b)
     for _ in range(max_iter):
@@ -275,7 +276,7 @@ def newton_mean_regularized(
         w0, V, b = np.zeros((B, d)), np.zeros((B, T, d)), np.zeros((B, T))
     else:
         w0, V, b = (np.array(a, dtype=float) for a in init)
-    lam_diag = np.append(np.ones(d), 0.0) * lam[:, None, None]  # (B, 1, d+1): the diagonal of lam * D
+    lam_diag = _ridge_diagonal(lam[:, None], d)  # (B, 1, d+1): the diagonal of lam * D
 
     def evaluate(w0, V, b):
         # As in `newton_logistic`: the margins at an accepted trial point are reused.

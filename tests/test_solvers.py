@@ -379,9 +379,9 @@ def test_hessian_of_shared_features_matches_the_direct_product(monkeypatch):
     ):
         with monkeypatch.context() as m:  # the outer-product path must not fall back to the direct one
             m.setattr(S, "weighted_xt", lambda *a: pytest.fail("direct path taken"))
-            fast = S._logistic_hessian(X, h)
+            fast = S._hessian_builder(X, h.shape)(h)
         monkeypatch.setattr(S, "_OUTER_BYTES", 0)
-        direct = S._logistic_hessian(X, h)
+        direct = S._hessian_builder(X, h.shape)(h)
         monkeypatch.undo()
         Xa = np.concatenate([np.broadcast_to(X, h.shape + X.shape[-1:]), np.ones(h.shape + (1,))], axis=-1)
         by_hand = np.einsum("...n,...ni,...nj->...ij", h, Xa, Xa)

@@ -139,7 +139,6 @@ def cv_scores_batch(
         sub = TaskBatch(Xr, sr, rep(train_w), np.ones_like(sr, dtype=bool))
         hp = model._hyper(nb * G * k, 0.0)
         hp[model._strength] = np.broadcast_to(grid[None, :, None], (nb, G, k)).reshape(-1).astype(float)
-        init = None
         if model._cv_warm_start:
             # batch order: problem, grid value
             full_w = np.broadcast_to(_normalize(real), (nb,) + real.shape[1:])
