@@ -205,6 +205,8 @@ def newton_logistic(
     hessian = _hessian_builder(X, lead + X.shape[-2:-1])
     m, e, f = evaluate(w, b)
     for _ in range(max_iter):
+        if not active.any():
+            break
         r, h = margin_derivatives(m, e, s)
         r *= sw
         h *= sw
@@ -215,8 +217,6 @@ def newton_logistic(
         # Problems that just converged still take this (nearly free) last step:
         # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
         done_now = active & _converged(dec, f, tol)
-        if not active.any():
-            break
 
         def trial(t):
             w_new = w + t[..., None] * step[..., :d]
@@ -297,6 +297,8 @@ def newton_mean_regularized(
     hessian = _hessian_builder(X, (B, T, X.shape[-2]))
     m, e, f = evaluate(w0, V, b)
     for _ in range(max_iter):
+        if not active.any():
+            break
         r, h = margin_derivatives(m, e, s)
         r *= sw
         h *= sw
@@ -321,8 +323,6 @@ def newton_mean_regularized(
         # Problems that just converged still take this (nearly free) last step:
         # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
         done_now = active & _converged(dec, f, tol)
-        if not active.any():
-            break
 
         def trial(t):
             w0_n = w0 + t[:, None] * dw0

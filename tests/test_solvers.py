@@ -387,3 +387,24 @@ def test_hessian_of_shared_features_matches_the_direct_product(monkeypatch):
         by_hand = np.einsum("...n,...ni,...nj->...ij", h, Xa, Xa)
         np.testing.assert_allclose(fast, by_hand, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(direct, by_hand, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["logistic", "mean_regularized"])
+def test_newton_stops_without_another_hessian_once_every_problem_converged(monkeypatch, solver):
+    """One Newton system per iteration taken: none is built after the last problem converged."""
+    import mtl_core.solvers as S
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((1, 3, 30, 4))
+    s = np.where(rng.random((4, 3, 30)) < 0.5, -1.0, 1.0)
+    sw = np.ones((4, 3, 30))
+    built = []
+    builder = S._hessian_builder
+    monkeypatch.setattr(S, "_hessian_builder", lambda X, shape: (lambda h: built.append(1) or builder(X, shape)(h)))
+    if solver == "logistic":
+        *_, n_iter, converged = S.newton_logistic(X, s, sw, np.array([1e-3, 1e-2, 1e-1, 1.0])[:, None])
+    else:
+        *_, n_iter, converged = S.newton_mean_regularized(X, s, sw, np.array([1e-3, 1e-2, 1e-1, 1.0]), 0.01)
+    assert converged.all()
+    assert n_iter.min() < n_iter.max()  # the batch's problems finish at different iterations
+    assert len(built) == n_iter.max()
