@@ -70,7 +70,7 @@ def _ridge_diagonal(strength: np.ndarray, d: int) -> np.ndarray:
 _OUTER_BYTES = 16 * 2**20
 
 
-def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
+def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[..., np.ndarray]:
     """The Hessian of ``sum_i h_i``-weighted losses in ``(w, b)`` as a function of ``h``.
 
     ``[[X'HX, X'h], [h'X, sum h]]``: ``X`` of shape (..., N, d) and curvature
@@ -83,6 +83,9 @@ def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[[np.nd
     that are h-weighted sums of the samples' outer products: the table of those
     is built once here, and each Hessian is then one matrix product per task
     instead of one small product per problem and task.
+
+    The function takes ``h`` and, for the Hessians of some problems only,
+    ``rows``: their indices on the first batch axis (``h`` then has those rows).
     """
     d = X.shape[-1]
     K = (d + 1) ** 2
@@ -91,25 +94,33 @@ def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[[np.nd
         if P * N * K * 8 <= _OUTER_BYTES:
             Xa = np.concatenate([X[0], np.ones(X.shape[1:-1] + (1,))], axis=-1).reshape(P, N, d + 1)
             outer = (Xa[..., :, None] * Xa[..., None, :]).reshape(P, N, K)
-            B = h_shape[0]
 
-            def from_outer(h: np.ndarray) -> np.ndarray:
+            def from_outer(h: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+                B = h.shape[0]
                 H = np.empty((B, P, K))
                 np.matmul(h.reshape(B, P, N).transpose(1, 0, 2), outer, out=H.transpose(1, 0, 2))
-                return H.reshape(tuple(h_shape[:-1]) + (d + 1, d + 1))
+                return H.reshape(h.shape[:-1] + (d + 1, d + 1))
 
             return from_outer
 
-    def direct(h: np.ndarray) -> np.ndarray:
+    def direct(h: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        Xr = X if rows is None or X.shape[0] == 1 else X[rows]
         H = np.empty(h.shape[:-1] + (d + 1, d + 1))
-        H[..., :d, :d] = np.swapaxes(X * h[..., None], -1, -2) @ X
-        hx = weighted_xt(h, X)
+        H[..., :d, :d] = np.swapaxes(Xr * h[..., None], -1, -2) @ Xr
+        hx = weighted_xt(h, Xr)
         H[..., :d, d] = hx
         H[..., d, :d] = hx
         H[..., d, d] = h.sum(-1)
         return H
 
     return direct
+
+
+def _scatter(rows: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """``values`` of the problems ``rows`` placed in a batch of ``n`` problems, zero elsewhere."""
+    out = np.zeros((n,) + values.shape[1:])
+    out[rows] = values
+    return out
 
 
 def _line_search(
@@ -299,27 +310,39 @@ def newton_mean_regularized(
     for _ in range(max_iter):
         if not active.any():
             break
-        r, h = margin_derivatives(m, e, s)
-        r *= sw
-        h *= sw
-        gw = weighted_xt(r, X)  # (B, T, d): dL_t/dw
-        g_u = np.concatenate([gw + lam[:, None, None] * V, r.sum(-1)[..., None]], axis=-1)  # (B, T, d+1)
-        g_0 = gw.sum(1) + T * alpha[:, None] * w0  # (B, d)
-        Ht = hessian(h)  # (B, T, d+1, d+1)
-        A = _add_to_diagonal(Ht.copy(), lam_diag)  # A_t = H_t + lam D
-        Bt = Ht[..., :, :d]  # (B, T, d+1, d)
-        C = _add_to_diagonal(Ht[..., :d, :d].sum(1), T * alpha[:, None])
+        # Newton systems for the problems still going only (the finished ones take no step):
+        # within a solver call, a batch's problems finish at different iterations.
+        rows = None if active.all() else np.flatnonzero(active)
+
+        def going(a: np.ndarray) -> np.ndarray:
+            return a if rows is None or a.shape[0] == 1 else a[rows]
+
+        Bg = B if rows is None else rows.size
+        lam_g, alpha_g, V_g, w0_g = going(lam), going(alpha), going(V), going(w0)
+        r, h = margin_derivatives(going(m), going(e), going(s))
+        sw_g = going(sw)
+        r *= sw_g
+        h *= sw_g
+        gw = weighted_xt(r, going(X))  # (Bg, T, d): dL_t/dw
+        g_u = np.concatenate([gw + lam_g[:, None, None] * V_g, r.sum(-1)[..., None]], axis=-1)  # (Bg, T, d+1)
+        g_0 = gw.sum(1) + T * alpha_g[:, None] * w0_g  # (Bg, d)
+        Ht = hessian(h, rows)  # (Bg, T, d+1, d+1)
+        A = _add_to_diagonal(Ht.copy(), going(lam_diag))  # A_t = H_t + lam D
+        Bt = Ht[..., :, :d]  # (Bg, T, d+1, d)
+        C = _add_to_diagonal(Ht[..., :d, :d].sum(1), T * alpha_g[:, None])
         # Solve A_t [Ainv_g, Ainv_B] in one call per task block.
-        rhs = np.concatenate([g_u[..., None], Bt], axis=-1)  # (B, T, d+1, 1+d)
+        rhs = np.concatenate([g_u[..., None], Bt], axis=-1)  # (Bg, T, d+1, 1+d)
         sol = np.linalg.solve(_damped(A), rhs)
         Ainv_g, Ainv_B = sol[..., 0], sol[..., 1:]
         # Sums over tasks and rows as one matmul per problem (several times faster than einsum here).
-        Bt_flat = Bt.reshape(B, T * (d + 1), d)
-        S = C - np.swapaxes(Bt_flat, -1, -2) @ Ainv_B.reshape(B, T * (d + 1), d)
-        rhs0 = -g_0 + (Ainv_g.reshape(B, 1, T * (d + 1)) @ Bt_flat)[:, 0, :]
+        Bt_flat = Bt.reshape(Bg, T * (d + 1), d)
+        S = C - np.swapaxes(Bt_flat, -1, -2) @ Ainv_B.reshape(Bg, T * (d + 1), d)
+        rhs0 = -g_0 + (Ainv_g.reshape(Bg, 1, T * (d + 1)) @ Bt_flat)[:, 0, :]
         dw0 = _damped_solve(S, rhs0)
         du = -(Ainv_g + (Ainv_B @ dw0[:, None, :, None])[..., 0])
         dec = -(np.sum(g_u * du, axis=(-1, -2)) + np.sum(g_0 * dw0, axis=-1))
+        if rows is not None:  # back to the whole batch: no step for the finished problems
+            dw0, du, dec = _scatter(rows, B, dw0), _scatter(rows, B, du), _scatter(rows, B, dec)
         # Problems that just converged still take this (nearly free) last step:
         # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
         done_now = active & _converged(dec, f, tol)

@@ -400,7 +400,7 @@ def test_newton_stops_without_another_hessian_once_every_problem_converged(monke
     sw = np.ones((4, 3, 30))
     built = []
     builder = S._hessian_builder
-    monkeypatch.setattr(S, "_hessian_builder", lambda X, shape: (lambda h: built.append(1) or builder(X, shape)(h)))
+    monkeypatch.setattr(S, "_hessian_builder", lambda X, shape: (lambda *a: built.append(1) or builder(X, shape)(*a)))
     if solver == "logistic":
         *_, n_iter, converged = S.newton_logistic(X, s, sw, np.array([1e-3, 1e-2, 1e-1, 1.0])[:, None])
     else:
