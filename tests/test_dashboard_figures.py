@@ -128,3 +128,15 @@ def test_export_rejects_unknown_formats(tmp_path):
 
 def test_validated_figure_is_a_plotly_figure(data):
     assert isinstance(compare_figures(data)["accuracy"].validated(), go.Figure)
+
+
+def test_charts_are_encoded_by_orjson(data):
+    """Streamlit encodes every chart of every rerun with plotly.io.to_json: its default engine is orjson."""
+    import json
+
+    import plotly.io as pio
+
+    fig = compare_figures(data)["boundaries"]
+    default = pio.to_json(fig, validate=False)
+    assert default == pio.to_json(fig, validate=False, engine="orjson")
+    assert json.loads(default) == json.loads(pio.to_json(fig, validate=False, engine="json"))
