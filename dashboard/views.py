@@ -15,7 +15,7 @@ the summaries and figures themselves for every session (`dashboard.st_cache`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from mtl_core import TaskSet
 
@@ -52,9 +52,13 @@ class CompareSummary:
     sentences: tuple[str, ...]
     metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
     bayes: str
-    csv: str
     #: Figures built with the summary: ``(name, figure_key(scenario), tasks) -> spec`` (None: does not apply).
     figure_specs: dict = field(default_factory=dict)
+
+    @cached_property
+    def csv(self) -> str:
+        """The results table as CSV ("" without results), made when first asked: only the export tab shows it."""
+        return export.csv_text(self.data.table) if not self.data.table.empty else ""
 
 
 @lru_cache(maxsize=8)
@@ -68,7 +72,7 @@ def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitO
 
 
 def summarize(data: compute.CompareData) -> CompareSummary:
-    """Captions, metrics and CSV of the exact fits in ``data``."""
+    """Captions and metrics of the exact fits in ``data`` (the CSV follows when asked)."""
     sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
     metrics: list[tuple[str, str, str | None]] = []
     bayes_text = "unknown"
@@ -82,8 +86,7 @@ def summarize(data: compute.CompareData) -> CompareSummary:
             metrics.append((name, f"{mean:.1f}%", delta))
         bayes = data.bayes()[0]
         bayes_text = f"{100 * bayes:.0f}%" if bayes == bayes else "unknown"
-    csv = export.csv_text(data.table) if not data.table.empty else ""
-    return CompareSummary(data, sentences, tuple(metrics), bayes_text, csv)
+    return CompareSummary(data, sentences, tuple(metrics), bayes_text)
 
 
 @lru_cache(maxsize=8)
