@@ -140,3 +140,15 @@ def test_charts_are_encoded_by_orjson(data):
     default = pio.to_json(fig, validate=False)
     assert default == pio.to_json(fig, validate=False, engine="orjson")
     assert json.loads(default) == json.loads(pio.to_json(fig, validate=False, engine="json"))
+
+
+def test_raw_figures_share_plotly_state_but_not_their_specs():
+    import json
+
+    import plotly.io as pio
+
+    specs = [{"data": [{"type": "scatter", "x": [i], "y": [i]}], "layout": {"title": {"text": f"figure {i}"}}} for i in range(3)]
+    figs = [RawFigure(spec) for spec in specs]
+    for fig, spec in zip(figs, specs):
+        assert isinstance(fig, go.Figure) and fig.spec is spec
+        assert json.loads(pio.to_json(fig, validate=False)) == spec
