@@ -6,7 +6,8 @@ building for a scenario nobody has seen yet then take another core, and the
 server's own core (where every session's rerun holds the GIL) keeps answering.
 
 Results are picklable: a `CompareSummary` (fits, table, captions, metrics,
-CSV, and the first tab's figures as plain specs, `figures.RawFigure.spec`).
+and the first tab's figures as plain specs, `figures.RawFigure.spec`; its CSV
+is made from the table where it is first asked for).
 Each worker keeps small LRU caches of its task sets, fits and summaries, so
 that changing only the MTL model refits only the MTL model; the server caches
 the summaries and figures themselves for every session (`dashboard.st_cache`).
