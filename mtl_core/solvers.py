@@ -84,8 +84,8 @@ def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[..., n
     is built once here, and each Hessian is then one matrix product per task
     instead of one small product per problem and task.
 
-    The function takes ``h`` and, for the Hessians of some problems only,
-    ``rows``: their indices on the first batch axis (``h`` then has those rows).
+    The function takes ``h`` and, for the Hessians of some problems only, those
+    problems' rows of ``X`` (``h`` then has the same rows; shared features need none).
     """
     d = X.shape[-1]
     K = (d + 1) ** 2
@@ -95,7 +95,7 @@ def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[..., n
             Xa = np.concatenate([X[0], np.ones(X.shape[1:-1] + (1,))], axis=-1).reshape(P, N, d + 1)
             outer = (Xa[..., :, None] * Xa[..., None, :]).reshape(P, N, K)
 
-            def from_outer(h: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+            def from_outer(h: np.ndarray, X_rows: np.ndarray | None = None) -> np.ndarray:
                 B = h.shape[0]
                 H = np.empty((B, P, K))
                 np.matmul(h.reshape(B, P, N).transpose(1, 0, 2), outer, out=H.transpose(1, 0, 2))
@@ -103,8 +103,8 @@ def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[..., n
 
             return from_outer
 
-    def direct(h: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        Xr = X if rows is None or X.shape[0] == 1 else X[rows]
+    def direct(h: np.ndarray, X_rows: np.ndarray | None = None) -> np.ndarray:
+        Xr = X if X_rows is None else X_rows
         H = np.empty(h.shape[:-1] + (d + 1, d + 1))
         H[..., :d, :d] = np.swapaxes(Xr * h[..., None], -1, -2) @ Xr
         hx = weighted_xt(h, Xr)
@@ -318,15 +318,15 @@ def newton_mean_regularized(
             return a if rows is None or a.shape[0] == 1 else a[rows]
 
         Bg = B if rows is None else rows.size
-        lam_g, alpha_g, V_g, w0_g = going(lam), going(alpha), going(V), going(w0)
+        lam_g, alpha_g, V_g, w0_g, X_g = going(lam), going(alpha), going(V), going(w0), going(X)
         r, h = margin_derivatives(going(m), going(e), going(s))
         sw_g = going(sw)
         r *= sw_g
         h *= sw_g
-        gw = weighted_xt(r, going(X))  # (Bg, T, d): dL_t/dw
+        gw = weighted_xt(r, X_g)  # (Bg, T, d): dL_t/dw
         g_u = np.concatenate([gw + lam_g[:, None, None] * V_g, r.sum(-1)[..., None]], axis=-1)  # (Bg, T, d+1)
         g_0 = gw.sum(1) + T * alpha_g[:, None] * w0_g  # (Bg, d)
-        Ht = hessian(h, rows)  # (Bg, T, d+1, d+1)
+        Ht = hessian(h, X_g)  # (Bg, T, d+1, d+1)
         A = _add_to_diagonal(Ht.copy(), going(lam_diag))  # A_t = H_t + lam D
         Bt = Ht[..., :, :d]  # (Bg, T, d+1, d)
         C = _add_to_diagonal(Ht[..., :d, :d].sum(1), T * alpha_g[:, None])
