@@ -170,6 +170,9 @@ def fit_exact(taskset: TaskSet, role: str, mtl_key: tuple) -> FitOutcome:
     try:
         try:
             model, notes = _fit(model, taskset, eval_set=False)
+            if getattr(model, "selection", "") == "evidence+cv" and model.cv_results_ is None and model.evidence_results_:
+                notes.insert(0, f"{model.name}: too few training samples of a class to cross-validate, so "
+                                f"{STRENGTH_SYMBOL[strength_name(role, model_key)]} was chosen by the evidence alone.")
         except (ValueError, np.linalg.LinAlgError) as exc:
             auto = role in ("stl", "pooled") or mtl_key[1] is None
             if not auto:

@@ -28,8 +28,9 @@ def _mtl(table: pd.DataFrame) -> str:
 
 
 def _few_related(table: pd.DataFrame) -> bool:
-    g = _gaps(table, _mtl(table))
-    return g.mean() >= 0.03 and (g < 0).sum() <= 1
+    mtl = _mtl(table)
+    g = _gaps(table, mtl)
+    return g.mean() >= 0.03 and (g < 0).sum() <= 1 and g.mean() - _gaps(table, "Pooled").mean() >= 0.02
 
 
 def _negative_transfer(table: pd.DataFrame) -> bool:
@@ -42,13 +43,27 @@ def _plenty(table: pd.DataFrame) -> bool:
 
 def _outlier(table: pd.DataFrame) -> bool:
     g = _gaps(table, _mtl(table))
+    over_pooled = g - _gaps(table, "Pooled")
     related = table.drop_duplicates("task").sort_values("task")["related"].to_numpy()
-    return g[related].mean() > 0.02 and g[~related].max() <= -0.05
+    # The related tasks gain; the outlier is protected: far above pooling's accuracy on it.
+    return g[related].mean() > 0.02 and over_pooled[~related].min() >= 0.05
 
 
 def _data_poor(table: pd.DataFrame) -> bool:
     g = _gaps(table, _mtl(table))
-    return g[0] >= 0.05 and abs(g[1:].mean()) <= 0.02
+    # The poor task jumps; the data-rich ones lose nothing on average and none loses more than
+    # 2.5 points (about two standard errors of an accuracy on 1000 test points).
+    return g[0] >= 0.04 and g[1:].mean() >= -0.01 and g[1:].min() >= -0.025
+
+
+def mean_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The results tables of several task draws of one scenario, averaged per model and task.
+
+    A preset's lesson must hold on average over other seeds too, not only on its own
+    (``preset.check(mean_table(tables))``).
+    """
+    keys = ["model", "task", "related"]
+    return pd.concat(tables).groupby(keys, as_index=False, sort=False)["test_accuracy"].mean()
 
 
 @dataclass(frozen=True)
@@ -66,11 +81,12 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "few_related",
             "Few data, related tasks: MTL wins",
-            Scenario(n_tasks=6, relatedness=0.95, n_train=8, seed=2),
-            "Six nearly identical tasks (relatedness 0.95) with only 8 training samples each. Alone, each "
-            "task's boundary is a guess; MTL borrows strength from the other tasks and every task gains. "
-            "Pooling wins here too because the tasks are almost the same task: the *Unrelated tasks* preset "
-            "shows when it does not.",
+            Scenario(n_tasks=6, n_features=3, relatedness=0.8, n_train=8, intercept_spread=1.0, seed=10),
+            "Six related but not identical tasks: similar weights (relatedness 0.8) but each with its own class "
+            "balance, and only 8 training samples each in 3 features, so each task alone is starved. STL guesses; "
+            "pooling treats the six tasks as one and misses their differences; MTL borrows the shared direction "
+            "and keeps each task's own offset and intercept, so it beats both. (With 3 features the boundary "
+            "panels show a slice through the plane: the features not shown are at 0.)",
             _few_related,
         ),
         Preset(
@@ -79,8 +95,8 @@ PRESETS: dict[str, Preset] = {
             Scenario(n_tasks=4, relatedness=0.0, n_train=20, strength=3.0, seed=1),
             "Four tasks whose true weights are unrelated (relatedness 0). The sharing strength is fixed at "
             "λ = 3, so every task is pulled towards one common weight vector that fits none of them: MTL and "
-            "pooling both lose to STL (negative transfer). Switch the strength to *auto*: cross-validation "
-            "sees that the tasks disagree and turns sharing almost off, and MTL ends up close to STL.",
+            "pooling both lose to STL (negative transfer). Switch the strength to *auto*: the tasks disagree, so "
+            "the automatic choice turns sharing almost off and MTL ends up close to STL.",
             _negative_transfer,
         ),
         Preset(
@@ -94,18 +110,21 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "outlier_task",
             "One outlier task among related ones",
-            Scenario(n_tasks=6, n_unrelated=1, relatedness=0.95, n_train=15, strength=1.0, seed=13),
-            "Five related tasks and one unrelated task (task 6). With the sharing strength fixed at λ = 1 "
-            "the related tasks gain, while the outlier is pulled towards the others and loses. Pooling, which "
-            "shares everything, hurts the outlier even more.",
+            Scenario(n_tasks=6, n_features=3, n_unrelated=1, relatedness=0.9, n_train=10, intercept_spread=0.5, seed=4),
+            "Five related tasks and one unrelated task (task 6), 10 training samples each. The related tasks "
+            "gain from sharing. The outlier is protected: MTL pulls it towards the others only as far as the "
+            "data allow, so it stays near its STL accuracy (a few points either way), while pooling, which forces "
+            "one model on all six, drags it towards chance.",
             _outlier,
         ),
         Preset(
             "data_poor_task",
             "One data-poor task gets help",
-            Scenario(n_tasks=5, relatedness=0.95, n_train=60, poor_task_n=5, seed=8),
-            "Task 1 has only 5 training samples, the other tasks 60 each. MTL lends the data-poor task what "
-            "the others learned: its accuracy jumps, while the data-rich tasks stay about where they were.",
+            Scenario(n_tasks=5, n_features=3, relatedness=0.9, n_train=60, poor_task_n=6, intercept_spread=0.5, seed=2),
+            "Task 1 has only 6 training samples, the other tasks 60 each. MTL lends the data-poor task what the "
+            "others learned: its accuracy jumps, while the data-rich tasks lose nothing (they stay within a point or "
+            "two, and gain a little on average). Pooling, "
+            "which ignores how the tasks differ, costs the data-rich tasks several points.",
             _data_poor,
         ),
     ]

@@ -46,6 +46,15 @@ STRENGTH_PARAM: dict[str, str] = {
     "shared_hidden": "alpha",
 }
 
+#: How "auto" chooses that strength, as a caption says it.
+AUTO_RULE: dict[str, str] = {
+    "mean_regularized": "chosen by the evidence, checked by cross-validation",
+    "low_rank": "chosen by cross-validation",
+    "joint_feature": "chosen by cross-validation",
+    "shared_subspace": "chosen by cross-validation",
+    "shared_hidden": "chosen by cross-validation",
+}
+
 #: Symbol of that parameter in captions.
 STRENGTH_SYMBOL = {"lam": "λ", "alpha": "α"}
 
@@ -204,7 +213,7 @@ class Scenario:
     def model_summary(self) -> str:
         """The MTL model and its strength, e.g. ``MTL (mean-regularized), λ = 0.3``."""
         sym = STRENGTH_SYMBOL[self.strength_param]
-        strength = f"{sym} chosen by cross-validation" if self.strength is None else f"{sym} = {fmt_strength(self.strength)}"
+        strength = f"{sym} {AUTO_RULE[self.model]}" if self.strength is None else f"{sym} = {fmt_strength(self.strength)}"
         extra = ""
         if self.model == "shared_subspace":
             extra = f", k = {self.k}"

@@ -27,6 +27,7 @@ from .export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find
 from .model_info import INFO
 from .presets import PRESETS, matching_preset
 from .scenario import (
+    AUTO_RULE,
     BALANCE_RANGE,
     EPOCHS_OPTIONS,
     EPOCHS_RANGE,
@@ -321,7 +322,11 @@ def sidebar() -> Scenario:
                          on_change=_model_changed)
             model = ss[W + "model"]
             sym = STRENGTH_SYMBOL[STRENGTH_PARAM[model]]
-            st.toggle(f"Choose {sym} by cross-validation (auto)", key=W + "strength_auto")
+            st.toggle(f"Choose {sym} automatically (auto)", key=W + "strength_auto",
+                      help=f"{sym} {AUTO_RULE[model]}." + (
+                          " The evidence (marginal likelihood of the model w_t = w0 + v_t) places λ between STL and "
+                          "pooling using every training sample; cross-validation vetoes a λ that predicts worse."
+                          if model == "mean_regularized" else ""))
             st.select_slider(
                 f"Sharing strength {sym}" if STRENGTH_PARAM[model] == "lam" else f"Regularization strength {sym}",
                 options=options_with(STRENGTH_OPTIONS, float(ss[W + "strength"])), key=W + "strength",

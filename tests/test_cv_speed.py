@@ -22,7 +22,8 @@ from mtl_core.solvers import NEWTON_TOL
 MODELS = [
     pytest.param(lambda: SingleTaskLogistic(alpha="auto"), id="stl"),
     pytest.param(lambda: PooledLogistic(alpha="auto"), id="pooled"),
-    pytest.param(lambda: MeanRegularizedMTL(lam="auto"), id="mean_regularized"),
+    # CV mechanics: the plain k-fold rule (the default rule adds repeats and the evidence on top).
+    pytest.param(lambda: MeanRegularizedMTL(lam="auto", selection="cv", cv_repeats=1), id="mean_regularized"),
 ]
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from dashboard import compute, sweeps
-from dashboard.presets import PRESETS, matching_preset
+from dashboard.presets import PRESETS, matching_preset, mean_table
 from dashboard.scenario import Scenario
 
 TABLE_COLUMNS = ["model", "task", "task_name", "related", "n_train", "train_accuracy", "test_accuracy",
@@ -47,13 +47,38 @@ def test_every_preset_shows_its_lesson(key):
     assert matching_preset(preset.scenario) is preset
 
 
+#: Seeds other than the presets' own on which every lesson must hold on average.
+OTHER_SEEDS = range(100, 110)
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_lesson_holds_on_average_over_other_seeds(key):
+    preset = PRESETS[key]
+    tables = [compute.compare_scenario(preset.scenario.replace(seed=s), with_gd=False).table for s in OTHER_SEEDS]
+    mean = mean_table(tables)
+    assert preset.check(mean), mean.pivot(index="task", columns="model", values="test_accuracy")
+
+
+def test_preset_checks_can_fail():
+    """Each check rejects the opposite lesson: a table where MTL equals STL everywhere."""
+    table = compute.compare_scenario(PRESETS["few_related"].scenario, with_gd=False).table.copy()
+    stl = table[table.model == "STL"].set_index("task")["test_accuracy"]
+    flat = table.copy()
+    flat["test_accuracy"] = [stl[t] if m != "Pooled" else a for m, t, a in zip(flat.model, flat.task, flat.test_accuracy)]
+    for key in ("few_related", "negative_transfer", "outlier_task", "data_poor_task"):
+        assert not PRESETS[key].check(flat), key
+
+
 def test_cross_validation_impossible_falls_back_with_a_note():
     from mtl_core import make_tasks
 
     ts = make_tasks(n_tasks=3, n_train=2, seed=0)  # one sample of each class per task: no CV possible
-    for role, key in (("stl", None), ("mtl", ("mean_regularized", None))):
-        out = compute.fit_exact(ts, role, key)
-        assert out.ok and any("was fixed at" in n for n in out.notes), out
+    out = compute.fit_exact(ts, "stl", None)
+    assert out.ok and any("was fixed at" in n for n in out.notes), out
+    # Mean-regularized MTL still has the evidence, which holds nothing out.
+    out = compute.fit_exact(ts, "mtl", ("mean_regularized", None))
+    assert out.ok and any("chosen by the evidence alone" in n for n in out.notes), out
+    assert out.model.lam_ in out.model.evidence_results_["grid"]
 
 
 def test_every_mtl_model_fits_with_auto_or_falls_back():

@@ -443,7 +443,7 @@ def test_shared_hidden_beats_chance_on_nonlinear_tasks(activation):
 
 @pytest.mark.parametrize("model", [
     SingleTaskLogistic(alpha="auto"),
-    MeanRegularizedMTL(lam="auto", alpha=0.01, lam_grid=[1e-3, 1e-1, 10.0]),
+    MeanRegularizedMTL(lam="auto", alpha=0.01, lam_grid=[1e-3, 1e-1, 10.0], selection="cv", cv_repeats=1),
     LowRankMTL(lam="auto", alpha=0.01, lam_grid=[1e-4, 1e-2, 1.0]),
 ], ids=lambda m: m.name)
 def test_auto_strength(model):

@@ -303,15 +303,20 @@ class MTLEstimator:
         self.n_features_in_ = Xs[0].shape[1]
         strength = getattr(self, self._strength)
         self.cv_results_ = None
+        self.evidence_results_ = None
         start = None
         if isinstance(strength, str):  # "auto"
-            from .cv import cross_validate_strength
+            from .cv import select_strength
 
-            self.cv_results_ = cross_validate_strength(self, Xs, ys)
-            chosen = self.cv_results_["best"]
-            # CV already fitted the whole data at the chosen value (to its looser tolerance):
-            # the exact solver finishes from there.
-            start = self.cv_results_.pop("chosen_fit", None)
+            results = select_strength(self, Xs, ys)
+            if "mean_accuracy" in results:
+                self.cv_results_ = results
+            if "log_evidence" in results:
+                self.evidence_results_ = results
+            chosen = results["best"]
+            # The selection already fitted the whole data at the chosen value (to its looser
+            # tolerance): the exact solver finishes from there.
+            start = results.pop("chosen_fit", None)
             if self.solver == "gd":
                 start = None  # gradient descent trains from its own start
         else:

@@ -180,46 +180,113 @@ def cv_scores_batch(
     return out_loss, out_acc, out_fold, joined
 
 
+def evidence_scores_batch(model, batch: TaskBatch, grid: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Log-evidence of every problem x grid value, shape (B, G).
+
+    The model scores its whole training data at every grid value (one batch of
+    ``B x G`` problems, problem-major) with its ``_log_evidence`` (see
+    `mtl_core.models.evidence`); no sample is held out and no fit is needed.
+    """
+    B, G = batch.n_batch, grid.size
+    rep = lambda a: np.broadcast_to(a[:, None], (a.shape[0], G) + a.shape[1:]).reshape((-1,) + a.shape[1:])
+    keep = lambda a: rep(a) if a.shape[0] > 1 else a
+    full = TaskBatch(keep(batch.X), keep(batch.s), rep(batch.sw), keep(batch.mask))
+    hp = model._hyper(B * G, 0.0)
+    hp[model._strength] = np.broadcast_to(grid[None, :], (B, G)).reshape(-1).astype(float)
+    return model._log_evidence(full, hp).reshape(B, G)
+
+
+#: Evidence-guarded selection: strengths whose cross-validated accuracy is within this many
+#: binomial standard errors of the best are candidates (see `select_strength_batch`). Measured
+#: (bench/bench_auto_strength.py, 40 draws per cell): 0.5 gains up to a point on related tasks
+#: but lets sharing cost unrelated tasks 1.6 points at 10 samples in 10 features; 0 (ties only)
+#: keeps them within a point of STL and still meets the regret target.
+GUARD_SE = 0.0
+
+
 def select_strength_batch(
     model, batch: TaskBatch, grid: np.ndarray | None = None, seed: int | None = None
 ) -> tuple[np.ndarray, dict]:
-    """The CV-chosen strength of every problem in ``batch``, shape (B,), and the CV curves."""
+    r"""The automatic strength of every problem in ``batch``, shape (B,), and the curves behind it.
+
+    By the model's ``selection`` (``"cv"`` for models without one):
+
+    - ``"cv"``: the best held-out accuracy of stratified k-fold cross-validation
+      (averaged over the model's ``cv_repeats`` fold assignments, 1 by default);
+      ties, frequent on small folds, go to the weakest strength.
+    - ``"evidence"``: the highest evidence of the whole training data
+      (`evidence_scores_batch`); no sample is held out.
+    - ``"evidence+cv"``: the highest evidence among the strengths whose
+      cross-validated accuracy is within ``GUARD_SE`` binomial standard errors,
+      :math:`\sqrt{a(1-a)/n}` over the ``n`` training samples, of the best (0:
+      the strengths tied at the best accuracy): the evidence places the strength
+      between STL and pooling where held-out accuracy cannot tell (few samples
+      per task: ties are frequent), and cross-validation vetoes a strength that
+      predicts worse (sharing between unrelated tasks).
+      Where no task has 2 samples of a class to hold out, the evidence alone decides.
+
+    Returns
+    -------
+    best : ndarray of shape (B,)
+    results : dict
+        ``method``, ``grid`` (G,); ``log_evidence`` (B, G) for the evidence rules;
+        ``mean_accuracy``, ``mean_loss``, ``std_loss`` (B, G), ``n_folds`` for the CV rules,
+        and ``chosen_fit`` (the whole-data fit at ``best``) for warm-started models.
+    """
     grid = model._default_grid() if grid is None else np.asarray(grid, dtype=float)
-    k = n_folds_for(batch, model.cv, model._strength)
+    method = getattr(model, "selection", "cv")
+    res: dict = {"method": method, "grid": grid}
+    if method in ("evidence", "evidence+cv"):
+        res["log_evidence"] = evidence_scores_batch(model, batch, grid)
+    try:
+        k = None if method == "evidence" else n_folds_for(batch, model.cv, model._strength)
+    except ValueError:
+        if method == "cv":
+            raise
+        k = None  # too few samples of a class to cross-validate: the evidence alone decides
+    if k is None:
+        # Ties (flat evidence) go to the weakest strength, as in CV.
+        choice = np.argmax(np.round(res["log_evidence"], 9), axis=-1)
+        return grid[choice], res
     rng = np.random.default_rng(model.random_state if seed is None else seed)
-    loss, acc, fold_loss, full_fits = cv_scores_batch(model, batch, grid, k, rng)
-    # Highest held-out accuracy; ties (frequent on small folds) go to the weakest strength
-    # (log-loss as tie-breaker drifts to heavy shrinkage, where the intercept alone decides).
-    choice = np.argmax(np.round(acc, 12), axis=-1)
-    best = grid[choice]
-    res = {"grid": grid, "mean_loss": loss, "std_loss": np.nanstd(fold_loss, axis=-1), "mean_accuracy": acc, "n_folds": k}
+    runs = [cv_scores_batch(model, batch, grid, k, rng) for _ in range(int(getattr(model, "cv_repeats", 1)))]
+    loss = np.mean([r[0] for r in runs], axis=0)
+    acc = np.mean([r[1] for r in runs], axis=0)
+    fold_loss = np.concatenate([r[2] for r in runs], axis=-1)
+    full_fits = runs[0][3]
+    if method == "evidence+cv":
+        n = np.sum(np.broadcast_to(batch.mask, batch.sw.shape), axis=(-1, -2))[:, None]
+        se = np.sqrt(np.maximum(acc * (1 - acc), 1e-3) / n)
+        candidate = acc >= acc.max(-1, keepdims=True) - GUARD_SE * se - 1e-12
+        choice = np.argmax(np.where(candidate, np.round(res["log_evidence"], 9), -np.inf), axis=-1)
+        res["candidate"] = candidate
+    else:
+        # Highest held-out accuracy; ties (frequent on small folds) go to the weakest strength
+        # (log-loss as tie-breaker drifts to heavy shrinkage, where the intercept alone decides).
+        choice = np.argmax(np.round(acc, 12), axis=-1)
+    res.update(mean_loss=loss, std_loss=np.nanstd(fold_loss, axis=-1), mean_accuracy=acc, n_folds=k)
     if full_fits is not None:
         # The whole-data fit at the chosen value, per problem: a starting point for the final fit.
         rows = np.arange(choice.size) * grid.size + choice
         res["chosen_fit"] = {name: v[rows] for name, v in full_fits.items()}
-    return best, res
+    return grid[choice], res
 
 
-def cross_validate_strength(model, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> dict:
-    """Pick ``model``'s strength by stratified k-fold CV on one problem.
+def select_strength(model, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> dict:
+    """Pick ``model``'s strength on one problem, by its ``selection`` rule (see `select_strength_batch`).
 
     Returns
     -------
     dict
-        ``grid`` (G,), ``mean_loss`` (G,), ``std_loss`` (G,), ``mean_accuracy`` (G,),
-        ``n_folds``, ``parameter`` (the strength's name) and ``best`` (the chosen value);
-        for warm-started models also ``chosen_fit``, the whole-data fit at ``best`` found
-        inside CV (parameters with a leading batch axis of 1: the final fit starts there).
+        ``method``, ``parameter`` (the strength's name), ``grid`` (G,) and ``best`` (the
+        chosen value); per grid value ``log_evidence`` (G,) for the evidence rules and
+        ``mean_loss``, ``std_loss``, ``mean_accuracy`` (G,) with ``n_folds`` for the CV
+        rules (``candidate`` (G,): the strengths CV left to the evidence). For
+        warm-started models also ``chosen_fit``, the whole-data fit at ``best``
+        (parameters with a leading batch axis of 1: the final fit starts there).
     """
     best, res = select_strength_batch(model, pack_tasks(Xs, ys))
-    extra = {"chosen_fit": res["chosen_fit"]} if "chosen_fit" in res else {}
-    return {
-        "parameter": model._strength,
-        "grid": res["grid"],
-        "mean_loss": res["mean_loss"][0],
-        "std_loss": res["std_loss"][0],
-        "mean_accuracy": res["mean_accuracy"][0],
-        "n_folds": res["n_folds"],
-        "best": float(best[0]),
-        **extra,
-    }
+    out = {"method": res.pop("method"), "parameter": model._strength, "grid": res.pop("grid"), "best": float(best[0])}
+    for name, value in res.items():
+        out[name] = value if name in ("n_folds", "chosen_fit") else value[0]
+    return out

@@ -18,6 +18,7 @@ import numpy as np
 from ..batch import TaskBatch
 from ..solvers import NEWTON_CV_TOL, NEWTON_TOL, newton_mean_regularized
 from ._base import MTLEstimator, linear_data_term
+from .evidence import mean_regularized_log_evidence
 
 
 class MeanRegularizedMTL(MTLEstimator):
@@ -33,12 +34,27 @@ class MeanRegularizedMTL(MTLEstimator):
     Parameters
     ----------
     lam : float >= 0 or "auto", default="auto"
-        Strength of the pull towards the shared vector; "auto" picks it by
-        stratified k-fold cross-validation over ``lam_grid``.
+        Strength of the pull towards the shared vector; "auto" picks it from
+        ``lam_grid`` by the rule ``selection``.
     alpha : float >= 0, default=0.01
         Ridge on the shared vector :math:`w_0`.
     lam_grid : sequence of float, optional
         Candidates for ``lam="auto"`` (default: 13 values from 1e-4 to 1e2).
+    selection : {"evidence+cv", "evidence", "cv"}, default="evidence+cv"
+        How ``lam="auto"`` chooses. ``"evidence"``: the highest marginal
+        likelihood (evidence) of the hierarchical model :math:`w_t = w_0 + v_t`
+        (empirical Bayes, `mtl_core.models.evidence`), which uses every
+        training sample and places ``lam`` between STL and pooling even with a
+        few samples per task. ``"cv"``: the best held-out accuracy of
+        stratified ``cv``-fold cross-validation (ties to the weakest ``lam``).
+        ``"evidence+cv"``: the highest evidence among the values tied at the
+        best cross-validated accuracy (frequent with few samples per task), so
+        that cross-validation vetoes sharing that predicts worse and the
+        evidence, not the weakest value, settles the ties (see
+        `mtl_core.models.cv.select_strength_batch`).
+    cv_repeats : int, default=1
+        Fold assignments averaged in cross-validation (repeated stratified
+        k-fold; 1 is plain k-fold).
     solver, learning_rate, n_epochs, n_snapshots, cv, max_iter, random_state
         As in `SingleTaskLogistic`; in gradient-descent training ``v_t`` and
         ``b_t`` move along their task's gradient, :math:`w_0` along the
@@ -54,9 +70,13 @@ class MeanRegularizedMTL(MTLEstimator):
     offsets_ : ndarray of shape (n_tasks, n_features)
         :math:`v_t`.
     lam_ : float
-        The strength used (the CV choice when ``lam="auto"``).
+        The strength used (the automatic choice when ``lam="auto"``).
+    evidence_results_ : dict or None
+        With ``lam="auto"`` and an evidence rule: ``grid``, ``log_evidence`` (one
+        value per grid value, up to a constant) and ``best`` (and the CV curves
+        with ``"evidence+cv"``).
     cv_results_, n_iter_, converged_, history_
-        As in `SingleTaskLogistic`.
+        As in `SingleTaskLogistic` (``cv_results_`` with the CV rules).
     """
 
     _strength = "lam"
@@ -68,6 +88,8 @@ class MeanRegularizedMTL(MTLEstimator):
         alpha: float = 0.01,
         *,
         lam_grid=None,
+        selection: str = "evidence+cv",
+        cv_repeats: int = 1,
         solver: str = "auto",
         learning_rate: float = 0.5,
         n_epochs: int = 100,
@@ -79,6 +101,8 @@ class MeanRegularizedMTL(MTLEstimator):
         self.lam = lam
         self.alpha = alpha
         self.lam_grid = lam_grid
+        self.selection = selection
+        self.cv_repeats = cv_repeats
         self.solver = solver
         self.learning_rate = learning_rate
         self.n_epochs = n_epochs
@@ -93,6 +117,17 @@ class MeanRegularizedMTL(MTLEstimator):
 
     def _hyper_names(self):
         return ("lam", "alpha")
+
+    def _check_hyper(self):
+        super()._check_hyper()
+        if self.selection not in ("evidence+cv", "evidence", "cv"):
+            raise ValueError(f'selection must be "evidence+cv", "evidence" or "cv", got {self.selection!r}.')
+        r = self.cv_repeats
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
+            raise ValueError(f"cv_repeats must be a positive integer, got {r!r}.")
+
+    def _log_evidence(self, batch, hp):
+        return mean_regularized_log_evidence(batch, hp["lam"], hp["alpha"])
 
     def _default_grid(self):
         return np.asarray(self.lam_grid, dtype=float) if self.lam_grid is not None else np.logspace(-4, 2, 13)
