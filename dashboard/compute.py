@@ -33,7 +33,7 @@ from mtl_core import (
     make_tasks,
 )
 
-from .scenario import MODEL_NAMES, STRENGTH_PARAM, STRENGTH_SYMBOL, Scenario, fmt_strength
+from .scenario import AUTO_RULE, MODEL_NAMES, STRENGTH_PARAM, STRENGTH_SYMBOL, Scenario, fmt_strength
 
 MODEL_CLASSES: dict[str, type] = {
     "mean_regularized": MeanRegularizedMTL,
@@ -420,7 +420,8 @@ def notice(data: CompareData) -> list[str]:
     strength = chosen_strength(data.model("mtl"))
     sname = STRENGTH_PARAM[sc.model]
     if sc.strength is None and not any(n.startswith(mtl) and "was fixed at" in n for n in data.notes):
-        out.append(f"Cross-validation chose {STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} for it.")
+        how = AUTO_RULE[sc.model].replace("chosen by ", "", 1)
+        out.append(f"{STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} was chosen for it by {how}.")
     elif sc.strength is not None:
         out.append(f"Its strength is fixed at {STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} (sidebar).")
     related = dict(zip(range(1, data.taskset.n_tasks + 1), np.asarray(data.taskset.related, dtype=bool)))

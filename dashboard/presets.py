@@ -86,7 +86,7 @@ PRESETS: dict[str, Preset] = {
             "balance, and only 8 training samples each in 3 features, so each task alone is starved. STL guesses; "
             "pooling treats the six tasks as one and misses their differences; MTL borrows the shared direction "
             "and keeps each task's own offset and intercept, so it beats both. (With 3 features the boundary "
-            "panels show a slice through the plane: the features not shown are at 0.)",
+            "panels show a slice through the plane, with the third feature at its mean.)",
             _few_related,
         ),
         Preset(
