@@ -375,7 +375,8 @@ def notice(result: RealResult, spec: RealSpec) -> list[str]:
     lam = mtl.median_strength
     if np.isfinite(lam):
         end = " — the STL end of the path, so MTL barely shares" if lam <= 10 * LAM_GRID[0] else (
-            " — the pooled end, so MTL shares strongly" if lam >= LAM_GRID[-1] / 10 else "")
+            " — the large-λ end (one shared weight vector, but per-task intercepts), so MTL shares strongly"
+            if lam >= LAM_GRID[-1] / 10 else "")
         out.append(f"Cross-validation chose a sharing strength λ ≈ {lam:.2g} (median over splits){end}.")
     if np.isfinite(pooled.gap_high) and pooled.gap_high < -0.05:
         text = (f"Pooling (one classifier for all tasks) **costs {-100 * pooled.gap_mean:.0f} points**: the tasks "

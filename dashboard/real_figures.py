@@ -97,8 +97,9 @@ def gap_figure(result: RealResult, spec: RealSpec) -> go.Figure:
     span = max(5.0, float(span) * 1.1) if np.isfinite(span) else 5.0
     layout = base_layout(
         "Accuracy gap vs STL: does sharing help?",
-        f"{source_text(spec, result)}<br>{result.compare_label}. Right of 0: better than STL; left: worse (negative transfer). "
-        "Dots: mean over splits (paired: every model sees the same split); whiskers: 95% confidence intervals.",
+        f"{source_text(spec, result)}<br>{result.compare_label}. Dots: mean over splits (paired: every model sees the same "
+        "split); whiskers: 95% confidence intervals. Whisker wholly right of 0: better than STL; wholly left: worse "
+        "(negative transfer); across 0: no clear difference.",
         height=max(380, 150 + 34 * len(cats)),
         xaxis=dict(title=dict(text="test-accuracy gap vs STL (points)"), range=[-span, span], zeroline=True, zerolinecolor="#444",
                    zerolinewidth=2, gridcolor="#eee"),

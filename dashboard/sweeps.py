@@ -23,7 +23,7 @@ Progress = Callable[[int, int], None]
 #: Relatedness and training-size grids of the sweep (the scenario's own values are added).
 REL_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 N_GRID = (5, 10, 20, 40, 80)
-#: Sharing strengths of the lambda path, from the STL end to the pooled end.
+#: Sharing strengths of the lambda path, from the STL end to one shared weight vector (per-task intercepts).
 LAMS = tuple(float(x) for x in np.logspace(-4, 3, 15))
 REPEAT_OPTIONS = (3, 5, 10, 20)
 DEFAULT_REPEATS = 5
@@ -112,6 +112,54 @@ def run_lambda_path_from_key(data_key: tuple, repeats: int = DEFAULT_REPEATS, pr
     return experiments.lambda_path(lams=list(LAMS), repeats=repeats, seed=seed, progress=progress, **kw)
 
 
+#: Accuracy points between the path's right end and the pooled line from which the caption explains the difference.
+VISIBLE_POINTS = 0.5
+
+
+def lambda_path_ends(lp: experiments.LambdaPath) -> tuple[float, float]:
+    """Mean test accuracy (%) at the λ path's right end (largest λ) and of the pooled reference (NaN if absent)."""
+    path = lp.path.sort_values("lam")
+    end = 100 * float(path["mean_accuracy"].iloc[-1]) if len(path) else float("nan")
+    refs = lp.references.set_index("model")
+    pooled = 100 * float(refs.loc["Pooled", "mean_accuracy"]) if "Pooled" in refs.index else float("nan")
+    return end, pooled
+
+
+def lambda_path_caption(lp: experiments.LambdaPath) -> str:
+    """Caption of the λ path figure: what its right end is, and why it is off the pooled line when it is.
+
+    Mean-regularized MTL at large λ shares one weight vector but keeps a
+    per-task intercept; the pooled model shares the intercept too.  When the
+    two differ by at least `VISIBLE_POINTS`, the caption says which way and why.
+
+    Parameters
+    ----------
+    lp : mtl_core.experiments.LambdaPath
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    text = ("**The right end is not the pooled model.** At large λ mean-regularized MTL has one shared weight vector "
+            "but keeps **one intercept per task**; the pooled model shares the intercept too (one weight vector and one "
+            "threshold for every task).")
+    end, pooled = lambda_path_ends(lp)
+    if not (np.isfinite(end) and np.isfinite(pooled)):
+        return text
+    if abs(end - pooled) < VISIBLE_POINTS:
+        return text + f" Here both reach about the same accuracy ({end:.1f}% and {pooled:.1f}%)."
+    if end > pooled:
+        why = (f" Here the right end ({end:.1f}%) beats pooling ({pooled:.1f}%): the tasks' best thresholds differ "
+               "(e.g. a different class balance), and per-task intercepts let each task keep its own, which one shared "
+               "intercept cannot.")
+    else:
+        why = (f" Here the right end ({end:.1f}%) is below pooling ({pooled:.1f}%): estimating an intercept for each "
+               "task from that task's few samples adds more noise than separate thresholds gain, while pooling "
+               "estimates one intercept from every task's samples.")
+    return text + why
+
+
 #: Seconds per unit of `estimate_seconds` (calibrated on 2 cores; the default sweep is ~1.5 s).
 _SECONDS_PER_UNIT = 2.5e-5
 
@@ -125,32 +173,112 @@ def estimate_seconds(spec: SweepSpec) -> float:
     return units * _SECONDS_PER_UNIT
 
 
+#: Words of a gap's 95% interval (`gap_verdict`): clearly better, clearly worse, or no clear difference.
+BETTER, WORSE, UNCLEAR = "better", "worse", "unclear"
+#: What each verdict is called (the gap of MTL or pooled vs STL).
+VERDICT_TEXT = {BETTER: "better than STL", WORSE: "worse than STL: negative transfer",
+                UNCLEAR: "no clear difference (the interval contains 0)"}
+
+
+def gap_verdict(low: float, high: float) -> str:
+    """Where the 95% interval ``[low, high]`` of a gap vs STL lies.
+
+    Parameters
+    ----------
+    low, high : float
+        Bounds of the interval (any unit; NaN when unknown, e.g. one task draw).
+
+    Returns
+    -------
+    str
+        `BETTER` if the interval is above 0, `WORSE` if it is below 0 (only
+        then is it negative transfer), `UNCLEAR` if it contains 0 or is unknown:
+        no clear difference.
+    """
+    low, high = float(low), float(high)
+    if np.isfinite(low) and low > 0:
+        return BETTER
+    if np.isfinite(high) and high < 0:
+        return WORSE
+    return UNCLEAR
+
+
+def _pts(x: float) -> str:
+    """A gap (accuracy fraction) in points, signed, with a true minus; 0.0 unsigned."""
+    v = round(100 * float(x), 1)
+    return "0.0" if v == 0 else f"{v:+.1f}".replace("-", "−")
+
+
+def _ci(row: pd.Series) -> str:
+    if not (np.isfinite(row.gap_low) and np.isfinite(row.gap_high)):
+        return "no interval with one task draw"
+    return f"95% CI {_pts(row.gap_low)} to {_pts(row.gap_high)}"
+
+
+def _cell(row: pd.Series) -> str:
+    return f"{int(row.n_train)} samples per task at relatedness {row.relatedness:.2f}"
+
+
+def _verdicts(rows: pd.DataFrame) -> pd.Series:
+    return pd.Series([gap_verdict(lo, hi) for lo, hi in zip(rows["gap_low"], rows["gap_high"])], index=rows.index,
+                     dtype=object)
+
+
 def sweep_notice(summary: pd.DataFrame, scenario: Scenario) -> list[str]:
-    """Short sentences about the sweep's numbers."""
+    """Short Markdown sentences about the sweep's numbers.
+
+    A cell is called better or worse than STL (negative transfer) only where
+    the 95% interval of its gap excludes 0 (`gap_verdict`); elsewhere the
+    sentences say "no clear difference".
+    """
     out = []
     mtl = summary[summary["model"] == MTL_LABEL]
     pooled = summary[summary["model"] == "Pooled"]
     if len(mtl):
-        best = mtl.loc[mtl["gap_mean"].idxmax()]
-        worst = mtl.loc[mtl["gap_mean"].idxmin()]
-        out.append(
-            f"MTL helps most with **{int(best.n_train)} samples per task at relatedness {best.relatedness:.2f}** "
-            f"({100 * best.gap_mean:+.1f} points vs STL)."
-        )
-        if worst.gap_mean < -0.005:
+        verdict = _verdicts(mtl)
+        better, worse = mtl[verdict == BETTER], mtl[verdict == WORSE]
+        if len(better):
+            best = better.loc[better["gap_mean"].idxmax()]
             out.append(
-                f"Its worst cell is {int(worst.n_train)} samples at relatedness {worst.relatedness:.2f} "
-                f"({100 * worst.gap_mean:+.1f} points): negative transfer."
+                f"MTL is clearly better than STL (95% interval above 0) in {len(better)} of {len(mtl)} cells; it helps "
+                f"most with **{_cell(best)}** ({_pts(best.gap_mean)} points vs STL, {_ci(best)})."
             )
+        else:
+            best = mtl.loc[mtl["gap_mean"].idxmax()]
+            out.append(
+                f"MTL is not clearly better than STL in any cell: no 95% interval lies above 0. Its best cell, "
+                f"{_cell(best)}, shows {_pts(best.gap_mean)} points ({_ci(best)}): no clear difference."
+            )
+        if len(worse):
+            w = worse.loc[worse["gap_mean"].idxmin()]
+            out.append(
+                f"Negative transfer in {len(worse)} of {len(mtl)} cells (95% interval below 0); the worst is {_cell(w)} "
+                f"({_pts(w.gap_mean)} points, {_ci(w)})."
+            )
+        else:
+            w = mtl.loc[mtl["gap_mean"].idxmin()]
+            if w.gap_mean < -0.005:
+                out.append(
+                    f"MTL is not clearly worse than STL in any cell: its worst, {_cell(w)} ({_pts(w.gap_mean)} points, "
+                    f"{_ci(w)}), shows no clear difference (the interval contains 0)."
+                )
         big = mtl[mtl["n_train"] == mtl["n_train"].max()]
         out.append(
             f"With {int(big.n_train.iloc[0])} samples per task the gap shrinks to "
-            f"{100 * big.gap_mean.min():+.1f} … {100 * big.gap_mean.max():+.1f} points: plenty of data needs no help."
+            f"{_pts(big.gap_mean.min())} … {_pts(big.gap_mean.max())} points: plenty of data needs no help."
         )
     if len(pooled):
         low = pooled[pooled["relatedness"] == pooled["relatedness"].min()]
-        out.append(
-            f"Pooling unrelated tasks (relatedness {low.relatedness.iloc[0]:.2f}) costs "
-            f"{-100 * low.gap_mean.mean():.1f} points on average: that is negative transfer in its purest form."
-        )
+        hurt = low[_verdicts(low) == WORSE]
+        head = (f"Pooling unrelated tasks (relatedness {low.relatedness.iloc[0]:.2f}) gives "
+                f"{_pts(low.gap_mean.mean())} points vs STL on average")
+        if len(hurt) == len(low):
+            out.append(f"{head}, with the 95% interval below 0 at every training size: that is negative transfer in "
+                       "its purest form.")
+        elif len(hurt):
+            sizes = ", ".join(str(int(n)) for n in sorted(hurt["n_train"]))
+            out.append(f"{head}: negative transfer (95% interval below 0) with {sizes} samples per task, no clear "
+                       "difference at the other sizes (their intervals contain 0).")
+        else:
+            out.append(f"{head}: no clear difference at any training size (every 95% interval contains 0).")
     return out

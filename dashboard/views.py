@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from mtl_core import TaskSet
 
@@ -45,13 +46,46 @@ def figure_key(scenario: Scenario) -> str:
     return without(scenario, TRAINING_FIELDS).to_json()
 
 
+class Metric(NamedTuple):
+    """One ``st.metric`` of the Compare page: ``st.metric(**metric._asdict())``."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"
+    delta_arrow: str = "auto"
+
+
+def delta_vs_stl(points: float) -> tuple[str, str, str]:
+    """An accuracy difference vs STL, as ``st.metric``'s ``delta``, ``delta_color`` and ``delta_arrow``.
+
+    Streamlit colours and points any string delta by its first character, so a
+    difference that rounds to 0.0 would show a green up-arrow ("+0.0") or a red
+    down-arrow ("-0.0"): it is written "±0.0", grey, without an arrow.
+
+    Parameters
+    ----------
+    points : float
+        The difference in accuracy points.
+
+    Returns
+    -------
+    tuple of str
+        ``(delta, delta_color, delta_arrow)``.
+    """
+    value = round(float(points), 1)
+    if value == 0:
+        return "±0.0 points vs STL", "off", "off"
+    return f"{value:+.1f} points vs STL", "normal", "auto"
+
+
 @dataclass(frozen=True)
 class CompareSummary:
     """The Compare page above the charts: exact fits, captions, metrics, the CSV."""
 
     data: compute.CompareData  # without gradient-descent runs; its scenario is `summary_key(...)`
     sentences: tuple[str, ...]
-    metrics: tuple[tuple[str, str, str | None], ...]  # (label, value, delta)
+    metrics: tuple[Metric, ...]
     bayes: str
     #: Figures built with the summary: ``(name, figure_key(scenario), tasks) -> spec`` (None: does not apply).
     figure_specs: dict = field(default_factory=dict)
@@ -75,7 +109,7 @@ def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitO
 def summarize(data: compute.CompareData) -> CompareSummary:
     """Captions and metrics of the exact fits in ``data`` (the CSV follows when asked)."""
     sentences = tuple(compute.notice(data)) if data.exact["stl"].ok and data.exact["mtl"].ok else ()
-    metrics: list[tuple[str, str, str | None]] = []
+    metrics: list[Metric] = []
     bayes_text = "unknown"
     if data.accuracy is not None:
         names = data.accuracy.columns
@@ -83,8 +117,10 @@ def summarize(data: compute.CompareData) -> CompareSummary:
         for role in data.roles:
             name = data.name(role)
             mean = 100 * float(data.accuracy_of(name).mean())
-            delta = None if name == compute.STL_NAME else f"{mean - stl_mean:+.1f} points vs STL"
-            metrics.append((name, f"{mean:.1f}%", delta))
+            if name == compute.STL_NAME or stl_mean != stl_mean:
+                metrics.append(Metric(name, f"{mean:.1f}%"))
+            else:
+                metrics.append(Metric(name, f"{mean:.1f}%", *delta_vs_stl(mean - stl_mean)))
         bayes = data.bayes()[0]
         bayes_text = f"{100 * bayes:.0f}%" if bayes == bayes else "unknown"
     return CompareSummary(data, sentences, tuple(metrics), bayes_text)

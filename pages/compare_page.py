@@ -41,8 +41,8 @@ if sentences:
     st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in sentences))
 
 cols = st.columns(len(summary.metrics) + 1)
-for col, (name, value, delta) in zip(cols, summary.metrics):
-    col.metric(name, value, delta, help="Mean test accuracy over the tasks (1000 test points each).")
+for col, metric in zip(cols, summary.metrics):  # a ±0.0 delta is grey, without an arrow
+    col.metric(**metric._asdict(), help="Mean test accuracy over the tasks (1000 test points each).")
 cols[-1].metric("Best possible (Bayes)", summary.bayes,
                 help="The accuracy of the true boundary: label noise makes anything higher impossible.")
 

@@ -67,10 +67,12 @@ if run:
     ui.chart(curve, PAGE, "learning-curves", scenario)
     sections.append(("learning-curves", "Learning curves", curve, ""))
 
-    st.subheader("From STL to pooling: the sharing strength λ")
+    st.subheader("From STL towards pooling: the sharing strength λ")
     lam_fig = lambda_path_figure(path, scenario, repeats)
     ui.chart(lam_fig, PAGE, "lambda-path", scenario)
-    sections.append(("lambda-path", "Sharing strength λ", lam_fig, ""))
+    lam_caption = sweeps.lambda_path_caption(path)
+    st.caption(lam_caption)
+    sections.append(("lambda-path", "Sharing strength λ", lam_fig, lam_caption))
 
     if st.toggle("Show the sweep summary table", key="sweep_show_table"):
         st.dataframe(summary, hide_index=True, width="stretch")

@@ -103,12 +103,28 @@ def test_sweep_and_models_at_defaults():
     assert_ok(at, SWEEP_TITLES)
     heat = specs(at)[0]["data"][0]
     assert heat["zmin"] == -heat["zmax"] and heat["text"]
+    assert any("not the pooled model" in c.value for c in at.caption)  # the λ path's right end, said in words
     at.switch_page(MODELS).run()
     assert_ok(at, MODEL_TITLES)
     assert len(at.get("plotly_chart")) == 5
     assert len([e for e in at.get("latex")]) >= 8  # the loss, STL, pooled and every formulation
     at.switch_page(COMPARE).run()
     assert_compare_complete(at)
+
+
+def test_a_zero_delta_is_grey_without_an_arrow():
+    """500 samples per task and a tiny λ: MTL = STL to the tenth of a point, which must not read as a gain."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = new_app({"n": "500", "strength": "1e-05"}).run()
+    assert_ok(at)
+    metrics = {m.label: m for m in at.metric}
+    mtl = metrics["MTL (mean-regularized)"]
+    assert mtl.delta == "±0.0 points vs STL"
+    assert mtl.proto.color == Metric.MetricColor.GRAY and mtl.proto.direction == Metric.MetricDirection.NONE
+    pooled = metrics["Pooled"]  # a real difference keeps its colour and arrow
+    assert pooled.delta.startswith("-") and pooled.proto.direction == Metric.MetricDirection.DOWN
+    assert pooled.proto.color == Metric.MetricColor.RED
 
 
 @pytest.mark.parametrize("key", list(PRESETS))

@@ -82,12 +82,77 @@ def test_sweep_figures():
     s = Scenario()
     spec = sweeps.SweepSpec((0.0, 0.8, 1.0), (5, 20), 2, 0, None, sweeps.sweep_spec(s).data)
     summary = sweeps.run_sweep(spec)
-    heat = check_figure(gap_heatmap_figure(summary, s, spec))["data"][0]
-    assert heat["zmin"] == -heat["zmax"]  # diverging colours centred at 0
-    assert any("−" in t or "+" in t for t in np.ravel(heat["text"]))
+    heats = check_figure(gap_heatmap_figure(summary, s, spec))["data"]
+    assert all(h["zmin"] == -h["zmax"] for h in heats)  # diverging colours centred at 0
+    assert any("−" in t or "+" in t for h in heats for t in np.ravel(h["text"]))
     check_figure(learning_curve_figure(sweeps.learning_curve(summary, 0.8), s, spec))
     path = sweeps.run_lambda_path(s.replace(n_tasks=3), repeats=2)
     check_figure(lambda_path_figure(path, s, 2))
+
+
+# ----------------------------------------------------------------------------- honest words (issue 12)
+
+
+def gap_summary(cells: dict) -> "pd.DataFrame":
+    """A sweep summary with gaps (accuracy fractions) ``{(model, relatedness, n_train): (mean, low, high)}``."""
+    import pandas as pd
+
+    rows = [dict(model=m, relatedness=r, n_train=n, gap_mean=g, gap_low=lo, gap_high=hi, mean_accuracy=0.8 + g)
+            for (m, r, n), (g, lo, hi) in cells.items()]
+    return pd.DataFrame(rows)
+
+
+def test_heatmap_marks_only_intervals_that_exclude_0():
+    """Same mean (−4 points), two intervals: only the one below 0 gets the full colour and is called negative transfer."""
+    s = Scenario(relatedness=0.0, n_train=5)
+    spec = sweeps.SweepSpec((0.0, 1.0), (5, 80), 3, 0, None, sweeps.sweep_spec(s).data)
+    cells = {
+        (sweeps.MTL_LABEL, 0.0, 5): (-0.04, -0.06, -0.02),  # clearly worse: negative transfer
+        (sweeps.MTL_LABEL, 0.0, 80): (-0.04, -0.09, 0.01),  # contains 0: no clear difference
+        (sweeps.MTL_LABEL, 1.0, 5): (0.05, 0.02, 0.08),  # clearly better
+        (sweeps.MTL_LABEL, 1.0, 80): (0.0, -0.01, 0.01),
+    }
+    fig = check_figure(gap_heatmap_figure(gap_summary(cells), s, spec))
+    full, pale = fig["data"]  # one model: full-colour cells, then pale ones
+    assert full["showscale"] and not pale["showscale"]
+    # rows: n_train 5, 80; columns: relatedness 0, 1
+    assert full["text"] == [["−4.0", "+5.0"], ["", ""]] and full["texttemplate"] == "<b>%{text}</b>"
+    assert pale["text"] == [["", ""], ["−4.0", "0.0"]] and "<b>" not in pale["texttemplate"]
+    assert full["z"][1] == [None, None] and pale["z"][0] == [None, None]
+    assert pale["colorscale"] != full["colorscale"] and pale["colorscale"][0][1] > full["colorscale"][0][1]  # paler red
+    words = {(i, j): full["customdata"][i][j][2] for i in range(2) for j in range(2)}
+    assert "negative transfer" in words[0, 0] and "better" in words[0, 1]
+    assert words[1, 0].startswith("no clear difference") and "negative" not in words[1, 0]
+    subtitle = fig["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
+    assert "interval excludes 0" in subtitle and "no clear difference" in subtitle
+    # every cell clear: no pale trace at all
+    clear = {k: (g, g - 0.01, g - 0.005) if g < 0 else (g, g + 0.005, g + 0.01) for k, (g, _, _) in cells.items()
+             if g != 0}
+    assert len(gap_heatmap_figure(gap_summary(clear), s, spec).spec["data"]) == 1
+
+
+def test_lambda_path_right_end_is_not_called_pooled():
+    from mtl_core.experiments import LambdaPath
+
+    import pandas as pd
+
+    path = pd.DataFrame({"lam": [1e-4, 1.0, 1e3], "mean_accuracy": [0.8, 0.78, 0.75], "accuracy_low": [0.78, 0.76, 0.73],
+                         "accuracy_high": [0.82, 0.8, 0.77]})
+    refs = pd.DataFrame({"model": ["STL", "Pooled"], "mean_accuracy": [0.8, 0.77], "accuracy_low": [0.78, 0.75],
+                         "accuracy_high": [0.82, 0.79]})
+    lp = LambdaPath(path, refs, np.array([0.01, 0.1]), (0.8, 0.78, 0.82), 0.9)
+    fig = check_figure(lambda_path_figure(lp, Scenario(), 2))
+    notes = [a for a in fig["layout"]["annotations"] if a.get("yref") == "paper" and a["y"] < 0]
+    left = next(a for a in notes if a["x"] == 0)
+    right = next(a for a in notes if a["x"] == 1)
+    assert "STL" in left["text"]
+    assert "one shared weight vector" in right["text"] and "per-task intercepts" in right["text"]
+    assert "pooled end" not in right["text"] and "pooled: one intercept" in right["text"]
+    # readable: both below the plot, top-anchored at the same height, short enough to sit side by side
+    assert left["y"] == right["y"] and left["yanchor"] == right["yanchor"] == "top"
+    widest = [max(len(line) for line in a["text"].split("<br>")) for a in (left, right)]
+    assert sum(widest) <= 90, widest
+    assert "from STL to pooling" not in fig["layout"]["title"]["text"]
 
 
 def test_chart_config_names_the_file():

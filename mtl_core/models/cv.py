@@ -180,20 +180,28 @@ def cv_scores_batch(
     return out_loss, out_acc, out_fold, joined
 
 
-def evidence_scores_batch(model, batch: TaskBatch, grid: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Log-evidence of every problem x grid value, shape (B, G).
+def evidence_scores_batch(
+    model, batch: TaskBatch, grid: np.ndarray, wanted: np.ndarray | None = None
+) -> np.ndarray:
+    """Log-evidence of every problem x grid value, shape (B, G) (NaN where not ``wanted``).
 
-    The model scores its whole training data at every grid value (one batch of
-    ``B x G`` problems, problem-major) with its ``_log_evidence`` (see
-    `mtl_core.models.evidence`); no sample is held out and no fit is needed.
+    The model scores each problem's whole training data at the grid values
+    ``wanted`` (a (B, G) mask, default all), as one batch (problem-major), with its
+    ``_log_evidence`` (see `mtl_core.models.evidence`); no sample is held out
+    and no fit is needed.
     """
     B, G = batch.n_batch, grid.size
-    rep = lambda a: np.broadcast_to(a[:, None], (a.shape[0], G) + a.shape[1:]).reshape((-1,) + a.shape[1:])
-    keep = lambda a: rep(a) if a.shape[0] > 1 else a
-    full = TaskBatch(keep(batch.X), keep(batch.s), rep(batch.sw), keep(batch.mask))
-    hp = model._hyper(B * G, 0.0)
-    hp[model._strength] = np.broadcast_to(grid[None, :], (B, G)).reshape(-1).astype(float)
-    return model._log_evidence(full, hp).reshape(B, G)
+    wanted = np.ones((B, G), dtype=bool) if wanted is None else wanted
+    rows, cols = np.nonzero(wanted)
+    out = np.full((B, G), np.nan)
+    if rows.size == 0:
+        return out
+    pick = lambda a: a if a.shape[0] == 1 else a[rows]
+    sub = TaskBatch(pick(batch.X), pick(batch.s), batch.sw[rows], pick(batch.mask))
+    hp = model._hyper(rows.size, 0.0)
+    hp[model._strength] = grid[cols].astype(float)
+    out[rows, cols] = model._log_evidence(sub, hp)
+    return out
 
 
 #: Evidence-guarded selection: strengths whose cross-validated accuracy is within this many
@@ -229,15 +237,14 @@ def select_strength_batch(
     -------
     best : ndarray of shape (B,)
     results : dict
-        ``method``, ``grid`` (G,); ``log_evidence`` (B, G) for the evidence rules;
+        ``method``, ``grid`` (G,); ``log_evidence`` (B, G) for the evidence rules (with
+        ``"evidence+cv"``, NaN except at the candidates of problems with several);
         ``mean_accuracy``, ``mean_loss``, ``std_loss`` (B, G), ``n_folds`` for the CV rules,
         and ``chosen_fit`` (the whole-data fit at ``best``) for warm-started models.
     """
     grid = model._default_grid() if grid is None else np.asarray(grid, dtype=float)
     method = getattr(model, "selection", "cv")
     res: dict = {"method": method, "grid": grid}
-    if method in ("evidence", "evidence+cv"):
-        res["log_evidence"] = evidence_scores_batch(model, batch, grid)
     try:
         k = None if method == "evidence" else n_folds_for(batch, model.cv, model._strength)
     except ValueError:
@@ -245,6 +252,7 @@ def select_strength_batch(
             raise
         k = None  # too few samples of a class to cross-validate: the evidence alone decides
     if k is None:
+        res["log_evidence"] = evidence_scores_batch(model, batch, grid)
         # Ties (flat evidence) go to the weakest strength, as in CV.
         choice = np.argmax(np.round(res["log_evidence"], 9), axis=-1)
         return grid[choice], res
@@ -258,8 +266,10 @@ def select_strength_batch(
         n = np.sum(np.broadcast_to(batch.mask, batch.sw.shape), axis=(-1, -2))[:, None]
         se = np.sqrt(np.maximum(acc * (1 - acc), 1e-3) / n)
         candidate = acc >= acc.max(-1, keepdims=True) - GUARD_SE * se - 1e-12
-        choice = np.argmax(np.where(candidate, np.round(res["log_evidence"], 9), -np.inf), axis=-1)
-        res["candidate"] = candidate
+        # The evidence is needed only where cross-validation leaves several candidates.
+        log_ev = evidence_scores_batch(model, batch, grid, candidate & (candidate.sum(-1, keepdims=True) > 1))
+        choice = np.argmax(np.where(candidate, np.nan_to_num(np.round(log_ev, 9), nan=0.0), -np.inf), axis=-1)
+        res.update(candidate=candidate, log_evidence=log_ev)
     else:
         # Highest held-out accuracy; ties (frequent on small folds) go to the weakest strength
         # (log-loss as tie-breaker drifts to heavy shrinkage, where the intercept alone decides).

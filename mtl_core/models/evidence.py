@@ -119,15 +119,18 @@ def mean_regularized_log_evidence(batch: TaskBatch, lam: np.ndarray, alpha: np.n
         C[..., j, j] += prec_0[:, None]
         A_inv = np.linalg.inv(A)
         K = A_inv @ Ht[..., :, :d]  # A_t^{-1} B_t, (B, T, d+1, d)
-        S = C - np.einsum("btkd,btke->bde", Ht[..., :, :d], K)
+        # Sums over tasks and rows as one matmul per problem (einsum is several times slower here).
+        Bt_flat = Ht[..., :, :d].reshape(B, T * (d + 1), d)
+        S = C - np.swapaxes(Bt_flat, -1, -2) @ K.reshape(B, T * (d + 1), d)
         S_inv = np.linalg.inv(S)
-        mu_0 = (S_inv @ (r_0 - np.einsum("btkd,btk->bd", K, r_t))[..., None])[..., 0]
+        K_r = (r_t.reshape(B, 1, T * (d + 1)) @ K.reshape(B, T * (d + 1), d))[:, 0]
+        mu_0 = (S_inv @ (r_0 - K_r)[..., None])[..., 0]
         mu_t = (A_inv @ r_t[..., None])[..., 0] - (K @ mu_0[:, None, :, None])[..., 0]
         # Posterior mean and variance of every sample's score.
         mean = (Xa @ mu_t[..., None])[..., 0] + (X @ mu_0[:, None, :, None])[..., 0]
-        var_task = np.einsum("btnk,btkl,btnl->btn", Xa, A_inv, Xa)
+        var_task = np.sum((Xa @ A_inv) * Xa, axis=-1)
         q = X - Xa @ K  # x - K_t' xa, (B, T, N, d)
-        var_shared = np.einsum("btnd,bde,btne->btn", q, S_inv, q)
+        var_shared = np.sum((q @ S_inv[:, None]) * q, axis=-1)
         xi_new = np.sqrt(np.maximum(mean * mean + var_task + var_shared, 1e-16))
         _, logdet_a = np.linalg.slogdet(A)
         _, logdet_s = np.linalg.slogdet(S)
