@@ -851,11 +851,18 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
 
 
 def weights_arrow_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.Figure | None:
-    """True vs learned weight directions as unit arrows, one panel per task (2 features, linear family)."""
+    """True vs learned weight directions as arrows, one panel per task (linear family).
+
+    With 2 features each arrow is the weight vector scaled to length 1; with more,
+    it is the part of the weight vector on the two plotted features, scaled by the
+    whole vector's length (a short arrow: the weights lie mostly off this plane).
+    """
     ts = data.taskset
     sc = data.scenario
-    if ts.n_features != 2 or sc.family != "linear" or ts.true_coef is None:
+    if sc.family != "linear" or ts.true_coef is None:
         return None
+    fx, fy = (0, 1) if ts.n_features == 2 else (int(sc.x_feature), int(sc.y_feature))
+    planar = ts.n_features == 2
     tasks = shown_tasks(data, tasks, MAX_BOUNDARY_TASKS)
     C = len(tasks)
     axes, cells = grid_axes(1, C, hspace=0.03)
@@ -868,7 +875,7 @@ def weights_arrow_figure(data: CompareData, tasks: Sequence[int] | None = None) 
         for si, (name, color, W) in enumerate(series):
             w = np.asarray(W[t], dtype=float)
             n = float(np.linalg.norm(w))
-            u = w / n if n > 1e-12 else np.zeros(2)
+            u = w[[fx, fy]] / n if n > 1e-12 else np.zeros(2)
             traces.append(
                 dict(type="scatter", x=[0.0, float(u[0])], y=[0.0, float(u[1])], mode="lines+markers", xaxis=xa, yaxis=ya,
                      line=dict(color=color, width=3, dash="dash" if name == "true" else "solid"),
@@ -878,13 +885,16 @@ def weights_arrow_figure(data: CompareData, tasks: Sequence[int] | None = None) 
             )
         common = dict(range=[-1.15, 1.15], zeroline=True, zerolinecolor="#ccc", showgrid=False, constrain="domain",
                       dtick=0.5, tickfont=dict(size=11))
-        axes[axis_name(idx, "x")].update(common, title=dict(text=f"weight on {ts.feature_names[0]}", font=dict(size=12)))
+        axes[axis_name(idx, "x")].update(common, title=dict(text=f"weight on {ts.feature_names[fx]}", font=dict(size=12)))
         axes[axis_name(idx, "y")].update(common, scaleanchor=xa, showticklabels=ci == 0,
-                                          title=dict(text=f"weight on {ts.feature_names[1]}" if ci == 0 else "", font=dict(size=12)))
+                                          title=dict(text=f"weight on {ts.feature_names[fy]}" if ci == 0 else "", font=dict(size=12)))
         annotations.append(domain_title(axes, idx, f"<b>{ts.task_names[t]}</b>"))
     layout = base_layout(
         "Task weights: true vs learned directions",
-        scenario_subtitle(sc, "Each arrow is a task's weight vector scaled to length 1 (the task's boundary is perpendicular to it)."),
+        scenario_subtitle(sc, "Each arrow is a task's weight vector scaled to length 1 (the task's boundary is perpendicular to it)."
+                          if planar else
+                          f"Each arrow is a task's weights on {ts.feature_names[fx]} and {ts.feature_names[fy]}, divided by the "
+                          f"length of all {ts.n_features} weights: a short arrow points mostly into the other features."),
         height=470, annotations=annotations, **axes,
     )
     layout["margin"]["t"] = 165

@@ -92,7 +92,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "negative_transfer",
             "Unrelated tasks: negative transfer",
-            Scenario(n_tasks=4, relatedness=0.0, n_train=20, strength=3.0, seed=1),
+            Scenario(n_tasks=4, n_features=2, relatedness=0.0, n_train=20, intercept_spread=0.0, strength=3.0, seed=1),
             "Four tasks whose true weights are unrelated (relatedness 0). The sharing strength is fixed at "
             "λ = 3, so every task is pulled towards one common weight vector that fits none of them: MTL and "
             "pooling both lose to STL (negative transfer). Switch the strength to *auto*: the tasks disagree, so "
@@ -102,7 +102,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "plenty_of_data",
             "Plenty of data: no difference",
-            Scenario(n_tasks=4, relatedness=0.8, n_train=500, seed=2),
+            Scenario(n_tasks=4, n_features=2, relatedness=0.8, n_train=500, intercept_spread=0.0, seed=2),
             "500 training samples per task: every task can be learned well on its own, so sharing has "
             "nothing to add and MTL is as good as STL. Pooling still loses: the tasks are similar, not the same.",
             _plenty,

@@ -245,7 +245,7 @@ def estimate_seconds(spec: RealSpec, n_features: int) -> float:
 
 
 def models() -> list:
-    """STL and pooled with cross-validated ridge (alpha="auto"), mean-regularized MTL with cross-validated λ."""
+    """STL and pooled with cross-validated ridge (alpha="auto"), mean-regularized MTL with the automatic λ (the evidence, checked by cross-validation)."""
     return [
         SingleTaskLogistic(alpha="auto", cv=CV_FOLDS),
         PooledLogistic(alpha="auto", cv=CV_FOLDS),
@@ -377,7 +377,8 @@ def notice(result: RealResult, spec: RealSpec) -> list[str]:
         end = " — the STL end of the path, so MTL barely shares" if lam <= 10 * LAM_GRID[0] else (
             " — the large-λ end (one shared weight vector, but per-task intercepts), so MTL shares strongly"
             if lam >= LAM_GRID[-1] / 10 else "")
-        out.append(f"Cross-validation chose a sharing strength λ ≈ {lam:.2g} (median over splits){end}.")
+        out.append(f"The automatic choice (the evidence, checked by cross-validation) put the sharing strength at "
+                   f"λ ≈ {lam:.2g} (median over splits){end}.")
     if np.isfinite(pooled.gap_high) and pooled.gap_high < -0.05:
         text = (f"Pooling (one classifier for all tasks) **costs {-100 * pooled.gap_mean:.0f} points**: the tasks "
                 "disagree about the same inputs.")
@@ -385,7 +386,7 @@ def notice(result: RealResult, spec: RealSpec) -> list[str]:
             text += (" Here they contradict each other outright: an image of a 3 is a *positive* for “3 vs rest” and a "
                      "*negative* for every other task, so one shared boundary is near chance (every task is 50% "
                      "positive). What the tasks share — which pixels matter — does not make their weights similar, and "
-                     "mean-regularized MTL pulls weights towards their mean; that is why cross-validation turns the "
+                     "mean-regularized MTL pulls weights towards their mean; that is why the automatic λ turns the "
                      "sharing off and MTL ≈ STL.")
         out.append(text)
     elif np.isfinite(pooled.gap_low) and pooled.gap_low > 0:

@@ -31,7 +31,7 @@ def source_text(spec: RealSpec, result: RealResult) -> str:
 
 
 def _models_text() -> str:
-    return "STL and pooled: logistic regression, ridge α by cross-validation; MTL: mean-regularized, λ by cross-validation."
+    return "STL and pooled: logistic regression, ridge α by cross-validation; MTL: mean-regularized, λ by the evidence, checked by cross-validation."
 
 
 def _err(values: pd.Series, low: pd.Series, high: pd.Series) -> dict | None:

@@ -112,8 +112,8 @@ class Scenario:
     """
 
     # data
-    n_tasks: int = 4
-    n_features: int = 2
+    n_tasks: int = 6
+    n_features: int = 5
     relatedness: float = 0.8
     n_train: int = 20
     poor_task_n: int = 0  # 0: off; otherwise task 1 gets this many training samples
@@ -122,7 +122,7 @@ class Scenario:
     seed: int = 2
     family: str = "linear"
     class_balance: float = 0.5
-    intercept_spread: float = 0.0
+    intercept_spread: float = 0.5
     n_test: int = N_TEST
     # model
     model: str = "mean_regularized"

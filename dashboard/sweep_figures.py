@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import DIVERGING, ROLE_COLORS, axis_name, axis_ref, base_layout, domain_title, grid_axes, legend_below_title, make_figure, rgba
-from .scenario import Scenario
+from .scenario import AUTO_RULE, Scenario
 from .sweeps import MTL_LABEL, UNCLEAR, VERDICT_TEXT, SweepSpec, gap_verdict
 
 MODEL_ROLE = {"STL": "stl", "Pooled": "pooled", MTL_LABEL: "mtl"}
@@ -25,7 +25,7 @@ def _subtitle(scenario: Scenario, spec: SweepSpec, extra: str) -> str:
 
 
 def _lam_text(spec: SweepSpec) -> str:
-    return "λ chosen by cross-validation in every draw" if spec.lam is None else f"λ fixed at {spec.lam:g}"
+    return f"λ {AUTO_RULE['mean_regularized']} in every draw" if spec.lam is None else f"λ fixed at {spec.lam:g}"
 
 
 #: How much of the white the cells whose interval contains 0 are washed with, and their number's colour.
@@ -197,7 +197,7 @@ def learning_curve_figure(curve: pd.DataFrame, scenario: Scenario, spec: SweepSp
 
 
 def lambda_path_figure(lp, scenario: Scenario, repeats: int) -> go.Figure:
-    """Accuracy of mean-regularized MTL along λ, from the STL end towards pooling, with the CV choice.
+    """Accuracy of mean-regularized MTL along λ, from the STL end towards pooling, with the automatic choice.
 
     The right end (large λ) is labelled as what it is: one shared weight vector
     with per-task intercepts, which is not the pooled model (one intercept for
@@ -231,14 +231,14 @@ def lambda_path_figure(lp, scenario: Scenario, repeats: int) -> go.Figure:
         med = float(np.median(cv))
         shapes.append(dict(type="line", xref="x", yref="paper", x0=med, x1=med, y0=0, y1=1,
                            line=dict(color="#6a3d9a", width=2, dash="dot")))
-        traces.append(dict(type="scatter", x=[med], y=[cm * 100], mode="markers", name=f"cross-validated λ (median {med:.2g}): {cm * 100:.1f}%",
+        traces.append(dict(type="scatter", x=[med], y=[cm * 100], mode="markers", name=f"automatic λ (median {med:.2g}): {cm * 100:.1f}%",
                            marker=dict(symbol="diamond", size=14, color="#6a3d9a", line=dict(color="white", width=1.5)),
                            error_y=dict(type="data", symmetric=False, array=[(chi - cm) * 100], arrayminus=[(cm - clo) * 100],
                                         color="#6a3d9a") if np.isfinite(clo) else None,
-                           hovertemplate="CV choice<br>λ median %{x:.3g}<br>accuracy %{y:.1f}%<extra></extra>"))
+                           hovertemplate="automatic choice<br>λ median %{x:.3g}<br>accuracy %{y:.1f}%<extra></extra>"))
         traces.append(dict(type="scatter", x=cv.tolist(), y=[0] * cv.size, mode="markers", yaxis="y2",
                            marker=dict(symbol="line-ns", size=14, line=dict(color="#6a3d9a", width=2)),
-                           name="λ chosen in each draw", hovertemplate="λ = %{x:.3g}<extra>CV choice</extra>"))
+                           name="λ chosen in each draw", hovertemplate="λ = %{x:.3g}<extra>automatic choice</extra>"))
     bayes = float(lp.bayes_accuracy) * 100
     if np.isfinite(bayes):
         shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=bayes, y1=bayes, line=dict(color="black", dash="dash", width=2)))
@@ -256,7 +256,7 @@ def lambda_path_figure(lp, scenario: Scenario, repeats: int) -> go.Figure:
     layout = base_layout(
         "Sharing strength λ: from STL towards pooling",
         f"{scenario.summary()}<br>Mean-regularized MTL at fixed λ (band: 95% CI over {repeats} task draws); STL and pooled "
-        "with ridge α = 0.01; diamond: λ chosen by cross-validation.",
+        f"with ridge α = 0.01; diamond: λ {AUTO_RULE['mean_regularized']}.",
         height=height, shapes=shapes, annotations=annotations,
         xaxis=dict(title=dict(text="sharing strength λ (log scale)", standoff=8), type="log", gridcolor="#eee", exponentformat="power"),
         yaxis=dict(title=dict(text="mean test accuracy (%)"), gridcolor="#eee", ticksuffix="%", domain=[0.0, 0.92]),

@@ -6,7 +6,7 @@ from dashboard import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.model_figures import structure_figure
 from dashboard.model_info import BASELINES, INFO, LOSS_LATEX, mtl_objective
-from dashboard.scenario import STRENGTH_PARAM, STRENGTH_SYMBOL, fmt_strength
+from dashboard.scenario import AUTO_RULE, STRENGTH_PARAM, STRENGTH_SYMBOL, fmt_strength
 
 PAGE = "models"
 scenario = ui.current_scenario()
@@ -51,7 +51,7 @@ for key, info in INFO.items():
         continue
     value = chosen_strength(outcome.model)
     if selected and scenario.strength is None:
-        strength_text = f"{sym} = {fmt_strength(value)} (chosen by cross-validation)"
+        strength_text = f"{sym} = {fmt_strength(value)} ({AUTO_RULE[scenario.model]})"
     elif selected:
         strength_text = f"{sym} = {fmt_strength(value)} (set in the sidebar)"
     else:

@@ -98,7 +98,7 @@ st.caption(
     "The synthetic pages show the mechanism; here the same comparison runs on real tasks. Each task's data is split "
     "into training and test rows at random, again and again (the same splits for every model), so every number "
     "comes with a 95% interval. STL and pooled use logistic regression with cross-validated ridge α; MTL is "
-    "mean-regularized with cross-validated λ. The sidebar's scenario is not used on this page."
+    "mean-regularized with λ chosen by the evidence, checked by cross-validation. The sidebar's scenario is not used on this page."
 )
 ui.show_messages()
 

@@ -93,7 +93,7 @@ def test_compare_at_defaults():
     assert query(at)["rel"] == "0.8" and query(at)["strength"] == "auto"
     # every chart has a named image download in its own toolbar
     config = json.loads(at.get("plotly_chart")[0].proto.config)
-    assert config["toImageButtonOptions"]["filename"].startswith("mtl-compare-boundaries-T4-d2-rel0.80")
+    assert config["toImageButtonOptions"]["filename"].startswith(f"mtl-compare-boundaries-{Scenario().slug()[:14]}")
     assert config["toImageButtonOptions"]["scale"] >= 2
 
 

@@ -1,5 +1,7 @@
 """Figure builders and exports: valid plotly, labelled, explicit template, self-contained reports."""
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -34,7 +36,15 @@ def test_compare_figures(data):
     figs = compare_figures(data)
     expected = {"boundaries", "accuracy", "loss", "replay", "similarity"}
     assert expected <= set(figs)
-    assert ("weights" in figs) == (data.scenario.n_features == 2 and data.scenario.family == "linear")
+    assert ("weights" in figs) == (data.scenario.family == "linear")
+    if "weights" in figs and data.scenario.n_features > 2:
+        # The arrows are the weights on the plotted pair of features, as a share of the whole vector.
+        spec = figs["weights"].spec
+        sc, ts = data.scenario, data.taskset
+        assert f"weight on x{sc.x_feature + 1}" in json.dumps(spec["layout"]) and "divided by the" in json.dumps(spec["layout"])
+        true = next(t for t in spec["data"] if t["name"] == "true weights")
+        w = ts.true_coef[0]
+        np.testing.assert_allclose([true["x"][1], true["y"][1]], w[[sc.x_feature, sc.y_feature]] / np.linalg.norm(w), rtol=1e-6)
     for key, fig in figs.items():
         spec = check_figure(fig)
         text = spec["layout"]["title"]["subtitle"]["text"]
@@ -42,7 +52,8 @@ def test_compare_figures(data):
     names = {t.get("name") for t in figs["boundaries"].spec["data"]}
     assert {"STL boundary", f"{data.name('mtl')} boundary", "true boundary"} <= names
     if data.scenario.n_features > 2:
-        assert "plane of x3 and x1" in figs["boundaries"].spec["layout"]["title"]["subtitle"]["text"]
+        sc = data.scenario
+        assert f"plane of x{sc.x_feature + 1} and x{sc.y_feature + 1}" in figs["boundaries"].spec["layout"]["title"]["subtitle"]["text"]
     replay = figs["replay"].spec
     assert len(replay["frames"]) >= 2 and replay["layout"]["sliders"][0]["steps"]
     legend = {t.get("name") for t in figs["accuracy"].spec["data"]}

@@ -71,7 +71,8 @@ def test_more_unrelated_tasks_than_tasks_is_clamped_with_a_message():
 
 
 def test_out_of_range_values_are_clamped():
-    s, notes = Scenario(n_tasks=99, relatedness=1.7, label_noise=0.9, n_train=1, k=9, x_feature=5, y_feature=5).validated()
+    s, notes = Scenario(n_tasks=99, n_features=2, relatedness=1.7, label_noise=0.9, n_train=1, k=9, x_feature=5,
+                        y_feature=5).validated()
     assert (s.n_tasks, s.relatedness, s.label_noise, s.n_train) == (N_TASKS_RANGE[1], 1.0, 0.45, 4)
     assert s.k == 2 and s.x_feature == 0 and s.y_feature == 1
     assert len(notes) >= 6
@@ -117,7 +118,7 @@ def test_from_engine_kwargs_matches_the_cli():
 
 
 def test_text_helpers():
-    s = Scenario()
+    s = Scenario(n_tasks=4, n_features=2)
     assert "relatedness 0.80" in s.summary() and "seed 2" in s.summary()
     assert s.slug() == "T4-d2-rel0.80-n20-noise0.10-seed2-mean_regularized-auto"
     assert fmt_strength(None) == "auto" and fmt_strength(0.3) == "0.3" and fmt_strength(1e-4) == "1e-4"
