@@ -51,9 +51,9 @@ def _outlier(table: pd.DataFrame) -> bool:
 
 def _data_poor(table: pd.DataFrame) -> bool:
     g = _gaps(table, _mtl(table))
-    # The poor task jumps; the data-rich ones lose nothing on average and none loses more than
-    # 2.5 points (about two standard errors of an accuracy on 1000 test points).
-    return g[0] >= 0.04 and g[1:].mean() >= -0.01 and g[1:].min() >= -0.025
+    # The poor task jumps; the data-rich ones lose nothing on average and none more than about a point
+    # (one standard error of an accuracy on 1000 test points is 1.2 points here).
+    return g[0] >= 0.04 and g[1:].mean() >= -0.01 and g[1:].min() >= -0.015
 
 
 def mean_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -122,8 +122,8 @@ PRESETS: dict[str, Preset] = {
             "One data-poor task gets help",
             Scenario(n_tasks=5, n_features=3, relatedness=0.9, n_train=60, poor_task_n=6, intercept_spread=0.5, seed=2),
             "Task 1 has only 6 training samples, the other tasks 60 each. MTL lends the data-poor task what the "
-            "others learned: its accuracy jumps, while the data-rich tasks lose nothing (they stay within a point or "
-            "two, and gain a little on average). Pooling, "
+            "others learned: its accuracy jumps, while the data-rich tasks lose nothing: none drops by more than "
+            "about a point, and on average they even gain a little. Pooling, "
             "which ignores how the tasks differ, costs the data-rich tasks several points.",
             _data_poor,
         ),
