@@ -12,7 +12,6 @@ scenario's strength or "auto".
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,39 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mtl_core import (
-    ConvergenceWarning,
-    JointFeatureMTL,
-    LowRankMTL,
-    MeanRegularizedMTL,
-    PooledLogistic,
-    SharedHiddenMTL,
-    SharedSubspaceMTL,
-    SingleTaskLogistic,
-    TaskSet,
-    make_tasks,
-)
+from mtl_core import MODELS, ConvergenceWarning, CrossValidationError, DivergenceError, TaskSet, make_tasks
 
-from .scenario import AUTO_RULE, MODEL_NAMES, STRENGTH_PARAM, STRENGTH_SYMBOL, Scenario, fmt_strength
-
-MODEL_CLASSES: dict[str, type] = {
-    "mean_regularized": MeanRegularizedMTL,
-    "low_rank": LowRankMTL,
-    "joint_feature": JointFeatureMTL,
-    "shared_subspace": SharedSubspaceMTL,
-    "shared_hidden": SharedHiddenMTL,
-}
-
-#: Numeric strength used when cross-validation is impossible (too few samples of a class).
-FALLBACK_STRENGTH: dict[str, float] = {
-    "stl": 0.01,
-    "pooled": 0.01,
-    "mean_regularized": 1.0,
-    "low_rank": 0.01,
-    "joint_feature": 0.01,
-    "shared_subspace": 0.01,
-    "shared_hidden": 1e-3,
-}
+from .scenario import STRENGTH_SYMBOL, Scenario, fmt_strength
 
 ROLES = ("stl", "mtl", "pooled")
 STL_NAME = "STL"
@@ -68,7 +37,7 @@ def role_name(role: str, model_key: str | None) -> str:
         return STL_NAME
     if role == "pooled":
         return POOLED_NAME
-    return MODEL_NAMES[model_key]
+    return MODELS[model_key].name
 
 
 # ----------------------------------------------------------------------------- data
@@ -113,17 +82,10 @@ def model_for(role: str, mtl_key: tuple | None, strength: float | str | None = "
     the key (None means "auto"); STL and pooled default to "auto".
     """
     if role in ("stl", "pooled"):
-        cls = SingleTaskLogistic if role == "stl" else PooledLogistic
-        value = "auto" if strength == "spec" else strength
-        return cls(alpha=value, **extra)
-    model_key, spec_strength = mtl_key[0], mtl_key[1]
-    options = dict(mtl_key[2:])
-    cls = MODEL_CLASSES[model_key]
-    value = spec_strength if strength == "spec" else strength
-    if value is None:
-        value = "auto"
-    param = STRENGTH_PARAM[model_key]
-    return cls(**{param: value}, **options, **extra)
+        return MODELS[role].make("auto" if strength == "spec" else strength, **extra)
+    spec = MODELS[mtl_key[0]]
+    value = mtl_key[1] if strength == "spec" else strength
+    return spec.make("auto" if value is None else value, **{**dict(spec.fit_options), **dict(mtl_key[2:]), **extra})
 
 
 def chosen_strength(model: Any) -> float:
@@ -135,7 +97,7 @@ def chosen_strength(model: Any) -> float:
 
 
 def strength_name(role: str, model_key: str) -> str:
-    return "alpha" if role in ("stl", "pooled") else STRENGTH_PARAM[model_key]
+    return MODELS[role if role in ("stl", "pooled") else model_key].strength
 
 
 def _fit(model: Any, taskset: TaskSet, eval_set: bool = True) -> tuple[Any, list[str]]:
@@ -179,11 +141,11 @@ def fit_exact(taskset: TaskSet, role: str, mtl_key: tuple) -> FitOutcome:
                 raise
             # Cross-validation impossible (too few samples of a class) or failing inside the
             # engine: fit at a fixed strength instead and say so.
-            fallback = FALLBACK_STRENGTH["stl" if role == "stl" else "pooled" if role == "pooled" else model_key]
+            fallback = MODELS[role if role in ("stl", "pooled") else model_key].fallback_strength
             name = strength_name(role, model_key)
             model = model_for(role, mtl_key, strength=fallback)
             model, notes = _fit(model, taskset, eval_set=False)
-            if '"auto" needs' in str(exc):
+            if isinstance(exc, CrossValidationError):
                 why = "cross-validation needs at least 2 training samples of each class in every task"
             else:
                 why = f"cross-validation failed in the engine ({exc})"
@@ -236,7 +198,7 @@ def fit_gd(
     except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
         msg = str(exc)
         name = role_name(role, mtl_key[0] if mtl_key else None)
-        if "diverged" in msg:
+        if isinstance(exc, DivergenceError):
             msg = (
                 f"{name}: gradient descent diverged at learning rate {learning_rate:g}. "
                 "Choose a smaller learning rate."
@@ -418,9 +380,9 @@ def notice(data: CompareData) -> list[str]:
         word = "better" if mean_gap > 0 else "worse"
         out.append(f"**{mtl}** is **{abs(100 * mean_gap):.1f} points {word}** than STL on average (test accuracy).")
     strength = chosen_strength(data.model("mtl"))
-    sname = STRENGTH_PARAM[sc.model]
+    sname = MODELS[sc.model].strength
     if sc.strength is None and not any(n.startswith(mtl) and "was fixed at" in n for n in data.notes):
-        how = AUTO_RULE[sc.model].replace("chosen by ", "", 1)
+        how = MODELS[sc.model].auto_rule.replace("chosen by ", "", 1)
         out.append(f"{STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} was chosen for it by {how}.")
     elif sc.strength is not None:
         out.append(f"Its strength is fixed at {STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} (sidebar).")
@@ -491,7 +453,3 @@ def cosine_to_truth(W: np.ndarray, W_true: np.ndarray) -> np.ndarray:
     num = np.sum(W * W_true, axis=1)
     den = np.linalg.norm(W, axis=1) * np.linalg.norm(W_true, axis=1)
     return np.where(den > 1e-12, num / np.where(den > 1e-12, den, 1.0), 0.0)
-
-
-def is_finite_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)

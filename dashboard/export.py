@@ -171,10 +171,6 @@ def csv_text(table: pd.DataFrame) -> str:
     return table.to_csv(index=False)
 
 
-def scenario_json(scenario: Scenario) -> str:
-    return scenario.to_json()
-
-
 # ----------------------------------------------------------------------------- static images
 
 
@@ -315,10 +311,4 @@ def export_scenario_figures(
     finally:
         stop_server()
     return written
-
-
-def scenario_from_json_file(path: str | Path) -> Scenario:
-    """Load a scenario JSON file saved by the app (raises ValueError with a plain message)."""
-    scenario, _ = Scenario.from_json(Path(path).read_bytes())
-    return scenario
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -213,14 +213,17 @@ def shared_hidden_figure(model: Any, ts: TaskSet, scenario: Scenario, strength_t
     return make_figure(traces, layout)
 
 
+#: The structure view of every MTL model of `mtl_core.MODELS`: ``(model, stl, ts, scenario, strength_text) -> figure``.
+STRUCTURE_VIEWS: dict[str, Callable[..., go.Figure]] = {
+    "mean_regularized": lambda model, stl, ts, sc, text: mean_regularized_figure(model, ts, sc, text),
+    "low_rank": low_rank_figure,
+    "joint_feature": joint_feature_figure,
+    "shared_subspace": lambda model, stl, ts, sc, text: shared_subspace_figure(model, ts, sc, text),
+    "shared_hidden": lambda model, stl, ts, sc, text: shared_hidden_figure(model, ts, sc, text),
+}
+
+
 def structure_figure(key: str, model: Any, stl: Any, ts: TaskSet, scenario: Scenario, strength_text: str) -> go.Figure:
-    if key == "mean_regularized":
-        return mean_regularized_figure(model, ts, scenario, strength_text)
-    if key == "low_rank":
-        return low_rank_figure(model, stl, ts, scenario, strength_text)
-    if key == "joint_feature":
-        return joint_feature_figure(model, stl, ts, scenario, strength_text)
-    if key == "shared_subspace":
-        return shared_subspace_figure(model, ts, scenario, strength_text)
-    return shared_hidden_figure(model, ts, scenario, strength_text)
+    """What model ``key`` shares, drawn from its fit ``model`` (beside STL's fit ``stl`` where that helps)."""
+    return STRUCTURE_VIEWS[key](model, stl, ts, scenario, strength_text)
 

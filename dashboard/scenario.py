@@ -19,41 +19,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from typing import Any, Mapping
 
-#: MTL formulations the sidebar offers, in display order: key -> display name.
-MODEL_LABELS: dict[str, str] = {
-    "mean_regularized": "Mean-regularized (shared mean + offsets)",
-    "low_rank": "Low-rank (trace norm)",
-    "joint_feature": "Joint feature selection (L2,1)",
-    "shared_subspace": "Shared subspace",
-    "shared_hidden": "Shared hidden layer (neural net)",
-}
+from mtl_core.models.registry import MODELS, MTL_MODELS, spec_for_cli
 
-#: Short display names, as the engine's `.name`.
-MODEL_NAMES: dict[str, str] = {
-    "mean_regularized": "MTL (mean-regularized)",
-    "low_rank": "MTL (low-rank)",
-    "joint_feature": "MTL (joint features)",
-    "shared_subspace": "MTL (shared subspace)",
-    "shared_hidden": "MTL (shared hidden layer)",
-}
-
-#: Name of the strength parameter ("auto" capable) of every formulation.
-STRENGTH_PARAM: dict[str, str] = {
-    "mean_regularized": "lam",
-    "low_rank": "lam",
-    "joint_feature": "lam",
-    "shared_subspace": "alpha",
-    "shared_hidden": "alpha",
-}
-
-#: How "auto" chooses that strength, as a caption says it.
-AUTO_RULE: dict[str, str] = {
-    "mean_regularized": "chosen by the evidence, checked by cross-validation",
-    "low_rank": "chosen by cross-validation",
-    "joint_feature": "chosen by cross-validation",
-    "shared_subspace": "chosen by cross-validation",
-    "shared_hidden": "chosen by cross-validation",
-}
+#: MTL formulations the sidebar offers, in display order: key -> long display name. Everything else
+#: about a model (class, short name, strength, how "auto" chooses) is in `mtl_core.MODELS`.
+MODEL_LABELS: dict[str, str] = {key: spec.label for key, spec in MTL_MODELS.items()}
 
 #: Symbol of that parameter in captions.
 STRENGTH_SYMBOL = {"lam": "λ", "alpha": "α"}
@@ -150,11 +120,11 @@ class Scenario:
 
     @property
     def strength_param(self) -> str:
-        return STRENGTH_PARAM[self.model]
+        return MODELS[self.model].strength
 
     @property
     def mtl_name(self) -> str:
-        return MODEL_NAMES[self.model]
+        return MODELS[self.model].name
 
     def make_tasks_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of `mtl_core.make_tasks` for this scenario."""
@@ -180,16 +150,8 @@ class Scenario:
 
     def mtl_key(self) -> tuple:
         """Hashable key of the MTL model specification."""
-        key: tuple = (self.model, self.strength)
-        if self.model in ("low_rank", "joint_feature"):
-            # FISTA's default 1e-9 tolerance can take its 20000 iterations on tiny, nearly separable
-            # tasks (seconds per fit); 1e-7 changes no prediction and keeps the page interactive.
-            key += (("max_iter", 5000), ("tol", 1e-7))
-        if self.model == "shared_subspace":
-            key += (("k", int(self.k)),)
-        if self.model == "shared_hidden":
-            key += (("n_hidden", int(self.n_hidden)),)
-        return key
+        # The model's own options from the scenario (k, n_hidden); solver settings live in its spec.
+        return (self.model, self.strength) + tuple((name, int(getattr(self, name))) for name in MODELS[self.model].options)
 
     def summary(self) -> str:
         """One line describing the scenario (figure subtitles, reports)."""
@@ -213,7 +175,7 @@ class Scenario:
     def model_summary(self) -> str:
         """The MTL model and its strength, e.g. ``MTL (mean-regularized), λ = 0.3``."""
         sym = STRENGTH_SYMBOL[self.strength_param]
-        strength = f"{sym} {AUTO_RULE[self.model]}" if self.strength is None else f"{sym} = {fmt_strength(self.strength)}"
+        strength = f"{sym} {MODELS[self.model].auto_rule}" if self.strength is None else f"{sym} = {fmt_strength(self.strength)}"
         extra = ""
         if self.model == "shared_subspace":
             extra = f", k = {self.k}"
@@ -429,7 +391,10 @@ class Scenario:
                 )
         else:
             values["n_train"] = int(n_train)
-        key = _CLI_MODELS.get(str(model).lower(), str(model).lower())
+        try:
+            key = spec_for_cli(model).key
+        except KeyError:
+            key = None
         if key not in MODEL_LABELS:
             raise ValueError(f"Unknown MTL model {model!r}; choose from {', '.join(MODEL_LABELS)}.")
         values["model"] = key
@@ -442,15 +407,6 @@ class Scenario:
 
 
 JSON_FORMAT = "mtl-dashboard-scenario/1"
-
-#: The engine command line's model keys.
-_CLI_MODELS = {
-    "meanreg": "mean_regularized",
-    "lowrank": "low_rank",
-    "jointfeature": "joint_feature",
-    "subspace": "shared_subspace",
-    "hidden": "shared_hidden",
-}
 
 #: Short URL parameter names.
 URL_NAMES: dict[str, str] = {

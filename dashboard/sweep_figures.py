@@ -7,7 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import DIVERGING, ROLE_COLORS, axis_name, axis_ref, base_layout, domain_title, grid_axes, legend_below_title, make_figure, rgba
-from .scenario import AUTO_RULE, Scenario
+from mtl_core import MODELS
+
+from .scenario import Scenario
 from .sweeps import MTL_LABEL, UNCLEAR, VERDICT_TEXT, SweepSpec, gap_verdict
 
 MODEL_ROLE = {"STL": "stl", "Pooled": "pooled", MTL_LABEL: "mtl"}
@@ -25,7 +27,7 @@ def _subtitle(scenario: Scenario, spec: SweepSpec, extra: str) -> str:
 
 
 def _lam_text(spec: SweepSpec) -> str:
-    return f"λ {AUTO_RULE['mean_regularized']} in every draw" if spec.lam is None else f"λ fixed at {spec.lam:g}"
+    return f"λ {MODELS['mean_regularized'].auto_rule} in every draw" if spec.lam is None else f"λ fixed at {spec.lam:g}"
 
 
 #: How much of the white the cells whose interval contains 0 are washed with, and their number's colour.
@@ -256,7 +258,7 @@ def lambda_path_figure(lp, scenario: Scenario, repeats: int) -> go.Figure:
     layout = base_layout(
         "Sharing strength λ: from STL towards pooling",
         f"{scenario.summary()}<br>Mean-regularized MTL at fixed λ (band: 95% CI over {repeats} task draws); STL and pooled "
-        f"with ridge α = 0.01; diamond: λ {AUTO_RULE['mean_regularized']}.",
+        f"with ridge α = 0.01; diamond: λ {MODELS['mean_regularized'].auto_rule}.",
         height=height, shapes=shapes, annotations=annotations,
         xaxis=dict(title=dict(text="sharing strength λ (log scale)", standoff=8), type="log", gridcolor="#eee", exponentformat="power"),
         yaxis=dict(title=dict(text="mean test accuracy (%)"), gridcolor="#eee", ticksuffix="%", domain=[0.0, 0.92]),

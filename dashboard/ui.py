@@ -23,11 +23,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from mtl_core import MODELS
+
 from .export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
-from .model_info import INFO
 from .presets import PRESETS, matching_preset
 from .scenario import (
-    AUTO_RULE,
     BALANCE_RANGE,
     EPOCHS_OPTIONS,
     EPOCHS_RANGE,
@@ -48,7 +48,6 @@ from .scenario import (
     STRENGTH_OPTIONS,
     STRENGTH_RANGE,
     STRENGTH_SYMBOL,
-    STRENGTH_PARAM,
     Scenario,
     fmt_strength,
     options_with,
@@ -65,7 +64,7 @@ FIELDS = [f.name for f in fields(Scenario)]
 def _widget_values(s: Scenario) -> dict[str, Any]:
     values = {W + name: getattr(s, name) for name in FIELDS}
     values[W + "strength_auto"] = s.strength is None
-    values[W + "strength"] = s.strength if s.strength is not None else INFO[s.model].view_strength
+    values[W + "strength"] = s.strength if s.strength is not None else MODELS[s.model].view_strength
     values[W + "poor_on"] = s.poor_task_n > 0
     values[W + "poor_task_n"] = s.poor_task_n if s.poor_task_n else 5
     return values
@@ -240,7 +239,7 @@ def _model_changed() -> None:
     """A new formulation: its own typical strength; the slow-to-cross-validate neural net starts fixed."""
     ss = st.session_state
     model = ss[W + "model"]
-    ss[W + "strength"] = INFO[model].view_strength
+    ss[W + "strength"] = MODELS[model].view_strength
     if model == "shared_hidden":
         ss[W + "strength_auto"] = False
 
@@ -321,14 +320,14 @@ def sidebar() -> Scenario:
             st.selectbox("MTL model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=W + "model",
                          on_change=_model_changed)
             model = ss[W + "model"]
-            sym = STRENGTH_SYMBOL[STRENGTH_PARAM[model]]
+            sym = STRENGTH_SYMBOL[MODELS[model].strength]
             st.toggle(f"Choose {sym} automatically (auto)", key=W + "strength_auto",
-                      help=f"{sym} {AUTO_RULE[model]}." + (
+                      help=f"{sym} {MODELS[model].auto_rule}." + (
                           " The evidence (marginal likelihood of the model w_t = w0 + v_t) places λ between STL and "
                           "pooling using every training sample; cross-validation vetoes a λ that predicts worse."
                           if model == "mean_regularized" else ""))
             st.select_slider(
-                f"Sharing strength {sym}" if STRENGTH_PARAM[model] == "lam" else f"Regularization strength {sym}",
+                f"Sharing strength {sym}" if MODELS[model].strength == "lam" else f"Regularization strength {sym}",
                 options=options_with(STRENGTH_OPTIONS, float(ss[W + "strength"])), key=W + "strength",
                 format_func=fmt_strength, disabled=bool(ss[W + "strength_auto"]),
             )

@@ -8,7 +8,10 @@
 """
 
 from .models import (
+    MODELS,
     ConvergenceWarning,
+    CrossValidationError,
+    DivergenceError,
     JointFeatureMTL,
     LowRankMTL,
     MeanRegularizedMTL,
@@ -17,7 +20,6 @@ from .models import (
     SharedHiddenMTL,
     SharedSubspaceMTL,
     SingleTaskLogistic,
-    objective,
 )
 from .taskset import TaskSet
 from .tasks import make_tasks
@@ -25,9 +27,11 @@ from .tasks import make_tasks
 __all__ = [
     "TaskSet",
     "make_tasks",
+    "MODELS",
     "ConvergenceWarning",
+    "CrossValidationError",
+    "DivergenceError",
     "MTLEstimator",
-    "objective",
     "SingleTaskLogistic",
     "PooledLogistic",
     "MeanRegularizedMTL",

@@ -53,10 +53,6 @@ class TaskBatch:
         pick = lambda a: a if a.shape[0] == 1 else a[idx]
         return TaskBatch(pick(self.X), pick(self.s), self.sw[idx], pick(self.mask))
 
-    def with_weights(self, sw: np.ndarray) -> "TaskBatch":
-        """The same data with other sample weights (e.g. cross-validation folds)."""
-        return TaskBatch(self.X, self.s, sw, self.mask)
-
 
 def pack_problems(problems: Sequence[tuple[Sequence[np.ndarray], Sequence[np.ndarray]]]) -> TaskBatch:
     """Pack problems ``[(Xs, ys), ...]`` (each a list of per-task arrays) into a `TaskBatch`.
@@ -87,14 +83,6 @@ def pack_problems(problems: Sequence[tuple[Sequence[np.ndarray], Sequence[np.nda
 def pack_tasks(Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> TaskBatch:
     """Pack one multi-task problem into a batch of size 1."""
     return pack_problems([(Xs, ys)])
-
-
-def scores(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Linear scores ``z[..., t, i] = X[..., t, i, :] @ W[..., t, :] + b[..., t]``.
-
-    Broadcasts over the leading axes (``X`` of batch size 1 against ``W`` of batch size B).
-    """
-    return (X @ W[..., :, None])[..., 0] + b[..., None]
 
 
 def weighted_xt(r: np.ndarray, X: np.ndarray) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""Command line: ``python -m mtl_core {compare,sweep,export} ...``.
+"""Command line: ``python -m mtl_core {compare,sweep} ...``.
 
 - ``compare`` fits the chosen models on one synthetic scenario and prints the
   per-task test accuracies and the gap of every model against STL.
 - ``sweep`` runs the relatedness x training-size grid and writes the tidy table
   (``--out``) and prints the mean gap per cell, with a progress bar on stderr.
-- ``export`` writes the dashboard's figures of a scenario to image files.
+
+The dashboard's figures are exported by the app's own command line,
+``python -m dashboard export`` (the engine does not import the app).
 
 Bad arguments print one line starting with ``error:`` and exit with status 2.
 """
@@ -19,36 +21,22 @@ from typing import Sequence
 import numpy as np
 
 from . import experiments
-from .models import (
-    ConvergenceWarning,
-    JointFeatureMTL,
-    LowRankMTL,
-    MeanRegularizedMTL,
-    PooledLogistic,
-    SharedHiddenMTL,
-    SharedSubspaceMTL,
-    SingleTaskLogistic,
-)
+from .exceptions import ConvergenceWarning
+from .models.registry import MODELS, ModelSpec
 from .tasks import make_tasks
 
-#: Command-line model keys and their estimator classes.
-MODEL_KEYS = {
-    "stl": SingleTaskLogistic,
-    "pooled": PooledLogistic,
-    "meanreg": MeanRegularizedMTL,
-    "lowrank": LowRankMTL,
-    "jointfeature": JointFeatureMTL,
-    "subspace": SharedSubspaceMTL,
-    "hidden": SharedHiddenMTL,
-}
+#: Command-line model keys and their specs (`mtl_core.MODELS`).
+MODEL_KEYS: dict[str, ModelSpec] = {spec.cli: spec for spec in MODELS.values()}
 
 
 class UsageError(Exception):
     """A bad command-line argument (exit status 2)."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line, status 2
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors raise `UsageError` (one line, status 2) instead of exiting."""
+
+    def error(self, message: str) -> None:
         raise UsageError(message)
 
 
@@ -72,7 +60,8 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
-def _strength(text: str) -> float | str:
+def strength_argument(text: str) -> float | str:
+    """A strength option's value: a number or "auto" (argparse ``type=``)."""
     if text == "auto":
         return text
     try:
@@ -90,22 +79,28 @@ def _model_list(text: str) -> list[str]:
 
 
 def build_models(keys: Sequence[str], alpha: float | str, lam: float | str, k: int, n_hidden: int) -> list:
-    """Estimators for the command-line model keys (``alpha`` for STL/pooled, ``lam`` for the MTL models)."""
+    """Estimators for the command-line model keys.
+
+    ``alpha`` is the strength of STL and pooled, ``lam`` that of the MTL models
+    whose strength is a sharing strength; the others (shared subspace, shared
+    hidden layer) keep their default ridge and take ``k`` / ``n_hidden``.
+    """
+    options = {"k": k, "n_hidden": n_hidden}
     models = []
     for key in keys:
-        cls = MODEL_KEYS[key]
-        if key in ("stl", "pooled"):
-            models.append(cls(alpha=alpha))
-        elif key == "subspace":
-            models.append(cls(k=k))
-        elif key == "hidden":
-            models.append(cls(n_hidden=n_hidden))
+        spec = MODEL_KEYS[key]
+        params = {name: options[name] for name in spec.options}
+        if spec.kind == "baseline":
+            models.append(spec.make(alpha))
+        elif spec.strength == "lam":
+            models.append(spec.make(lam, **params))
         else:
-            models.append(cls(lam=lam))
+            models.append(spec.cls(**params))
     return models
 
 
-def _add_scenario(p: argparse.ArgumentParser, grid: bool) -> None:
+def add_scenario_arguments(p: argparse.ArgumentParser, grid: bool) -> None:
+    """The `make_tasks` options (without relatedness, n_train and seed when ``grid``: the sweep's own)."""
     g = p.add_argument_group("scenario (see mtl_core.make_tasks)")
     g.add_argument("--n-tasks", type=int, default=4, help="number of tasks, 1..20 (default 4)")
     g.add_argument("--n-features", type=int, default=2, help="number of features, 2..50 (default 2)")
@@ -124,27 +119,27 @@ def _add_scenario(p: argparse.ArgumentParser, grid: bool) -> None:
 def _add_models(p: argparse.ArgumentParser, default: str) -> None:
     g = p.add_argument_group("models")
     g.add_argument("--models", type=_model_list, default=_model_list(default), help=f"comma-separated, from {', '.join(MODEL_KEYS)} (default {default}); STL is always included as the reference")
-    g.add_argument("--alpha", type=_strength, default=0.01, help='ridge strength of STL and pooled, a number or "auto" (default 0.01)')
-    g.add_argument("--lam", type=_strength, default="auto", help='sharing strength of the MTL models, a number or "auto" (cross-validated; default)')
+    g.add_argument("--alpha", type=strength_argument, default=0.01, help='ridge strength of STL and pooled, a number or "auto" (default 0.01)')
+    g.add_argument("--lam", type=strength_argument, default="auto", help='sharing strength of the MTL models, a number or "auto" (cross-validated; default)')
     g.add_argument("--k", type=int, default=1, help="subspace dimension of the shared-subspace model (default 1)")
     g.add_argument("--n-hidden", type=int, default=8, help="hidden units of the shared-hidden-layer model (default 8)")
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="python -m mtl_core",
         description="Multi-task vs single-task logistic regression on synthetic related tasks.",
         epilog="Example: python -m mtl_core compare --n-tasks 6 --n-features 5 --n-train 10 --relatedness 0.9",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("compare", help="fit the models on one scenario and print per-task test accuracy")
-    _add_scenario(p, grid=False)
+    add_scenario_arguments(p, grid=False)
     _add_models(p, "stl,pooled,meanreg")
     p.add_argument("--out", help="also write the full per-task table to this CSV file")
 
     p = sub.add_parser("sweep", help="accuracy gap over a relatedness x training-size grid")
-    _add_scenario(p, grid=True)
+    add_scenario_arguments(p, grid=True)
     _add_models(p, "stl,meanreg")
     p.add_argument("--relatedness", type=_float_list, default=list(np.round(np.linspace(0, 1, 8), 4)), help="comma-separated relatedness values (default 8 values from 0 to 1)")
     p.add_argument("--n-train", type=_int_list, default=[4, 6, 10, 16, 25, 40, 63, 100], help="comma-separated training sizes per task (default 4,6,10,16,25,40,63,100)")
@@ -152,17 +147,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the tidy table (one row per cell, repeat, model, task) to this CSV file")
     p.add_argument("--summary-out", help="write the per-cell summary (mean gap with 95%% interval) to this CSV file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    p = sub.add_parser("export", help="write the dashboard's figures of a scenario to image files")
-    _add_scenario(p, grid=False)
-    p.add_argument("--model", choices=[k for k in MODEL_KEYS if k not in ("stl", "pooled")], default="meanreg", help="the MTL model shown beside STL (default meanreg)")
-    p.add_argument("--lam", type=_strength, default="auto", help='its strength, a number or "auto"')
-    p.add_argument("--format", dest="formats", type=lambda t: [f.strip().lower() for f in t.split(",")], default=["png"], help="comma-separated: png, svg, pdf, html (default png)")
-    p.add_argument("--out-dir", default="figures", help="folder for the files (default ./figures)")
     return parser
 
 
-def _scenario(args: argparse.Namespace, grid: bool) -> dict:
+def scenario_kwargs(args: argparse.Namespace, grid: bool) -> dict:
+    """`make_tasks` keyword arguments from the options of `add_scenario_arguments`."""
     sc = {
         "n_tasks": args.n_tasks,
         "n_features": args.n_features,
@@ -189,7 +178,7 @@ def _print_table(rows: list[list[str]], out) -> None:
 
 
 def run_compare(args: argparse.Namespace, out) -> int:
-    ts = make_tasks(**_scenario(args, grid=False))
+    ts = make_tasks(**scenario_kwargs(args, grid=False))
     models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden)
     res = experiments.compare(ts, models)
     table = res.table
@@ -209,7 +198,9 @@ def run_compare(args: argparse.Namespace, out) -> int:
     _print_table(rows, out)
     for m in labels:
         model = res.models[m]
-        print(f"{m}: {model._strength} = {getattr(model, model._strength + '_'):.4g}" + (" (cross-validated)" if model.cv_results_ is not None else ""), file=out)
+        chosen = model.evidence_results_ if getattr(model, "evidence_results_", None) else model.cv_results_
+        how = {"cv": " (cross-validated)", "evidence": " (the evidence)", "evidence+cv": " (the evidence, checked by cross-validation)"}
+        print(f"{m}: {model._strength} = {getattr(model, model._strength + '_'):.4g}" + (how[chosen["method"]] if chosen else ""), file=out)
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}", file=out)
@@ -233,7 +224,7 @@ def run_sweep(args: argparse.Namespace, out) -> int:
     try:
         res = experiments.sweep(
             relatedness=args.relatedness, n_train=args.n_train, models=models, repeats=args.repeats,
-            seed=args.seed, progress=progress, **_scenario(args, grid=True),
+            seed=args.seed, progress=progress, **scenario_kwargs(args, grid=True),
         )
     finally:
         if bar is not None:
@@ -255,20 +246,6 @@ def run_sweep(args: argparse.Namespace, out) -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace, out) -> int:
-    try:
-        from dashboard.export import export_scenario_figures
-        from dashboard.scenario import Scenario
-    except ImportError as exc:  # the dashboard package lives beside mtl_core in the repository
-        raise UsageError(f"export needs the dashboard package of this repository (run from its root): {exc}") from None
-    sc = _scenario(args, grid=False)
-    scenario = Scenario.from_engine_kwargs(sc, model=args.model, strength=args.lam)
-    paths = export_scenario_figures(scenario, args.out_dir, formats=tuple(args.formats))
-    for p in paths:
-        print(f"wrote {p}", file=out)
-    return 0
-
-
 def main(argv: Sequence[str] | None = None, out=None) -> int:
     """Run the command line; returns the exit status."""
     out = sys.stdout if out is None else out
@@ -279,12 +256,7 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
             warnings.simplefilter("ignore", ConvergenceWarning)
             if args.command == "compare":
                 return run_compare(args, out)
-            if args.command == "sweep":
-                return run_sweep(args, out)
-            return run_export(args, out)
+            return run_sweep(args, out)
     except (UsageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except RuntimeError as exc:  # e.g. no Chromium for the static export
-        print(f"error: {exc}", file=sys.stderr)
-        return 1

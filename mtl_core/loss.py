@@ -1,4 +1,4 @@
-r"""Numerically stable logistic loss, its derivatives, and the per-task data term.
+r"""Numerically stable logistic loss and its derivatives.
 
 With signed labels :math:`s = 2y - 1` and raw score :math:`z = w \cdot x + b`,
 the per-sample loss is
@@ -17,7 +17,7 @@ The per-task data term of every model is a *weighted* sum,
 :math:`L_t = \sum_i \omega_{ti}\,\ell(z_{ti}, s_{ti})`, with weights
 :math:`\omega_{ti} = 1/n_t` for real samples and 0 for padding (tasks of
 different sizes are stored padded to a common length) or for samples held out
-by a cross-validation fold.
+by a cross-validation fold (`mtl_core.models._base.mean_log_loss` computes it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["log1pexp", "expit", "logistic_loss_terms", "margin_terms", "margin_derivatives", "weighted_task_loss"]
+__all__ = ["log1pexp", "expit", "logistic_loss_terms", "margin_terms", "margin_derivatives"]
 
 
 def log1pexp(x: np.ndarray) -> np.ndarray:
@@ -107,17 +107,3 @@ def logistic_loss_terms(
     dloss, d2loss = margin_derivatives(m, e, s, need_hessian)
     return loss, dloss, d2loss
 
-
-def weighted_task_loss(z: np.ndarray, s: np.ndarray, sw: np.ndarray) -> np.ndarray:
-    """Per-task data term :math:`L_t = \\sum_i \\omega_{ti}\\,\\ell(z_{ti}, s_{ti})`.
-
-    Parameters
-    ----------
-    z, s, sw : ndarray of shape (..., n_samples)
-        Scores, signed labels and sample weights (0 for padding).
-
-    Returns
-    -------
-    ndarray of shape (...)
-    """
-    return np.sum(sw * log1pexp(-s * z), axis=-1)

@@ -5,8 +5,9 @@ import streamlit as st
 from dashboard import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.model_figures import structure_figure
-from dashboard.model_info import BASELINES, INFO, LOSS_LATEX, mtl_objective
-from dashboard.scenario import AUTO_RULE, STRENGTH_PARAM, STRENGTH_SYMBOL, fmt_strength
+from dashboard.model_info import LOSS_LATEX, mtl_objective
+from dashboard.scenario import STRENGTH_SYMBOL, fmt_strength
+from mtl_core.models.registry import BASELINES, MTL_MODELS
 
 PAGE = "models"
 scenario = ui.current_scenario()
@@ -21,12 +22,11 @@ st.markdown(
 st.latex(LOSS_LATEX)
 
 c1, c2 = st.columns(2)
-for col, key in zip((c1, c2), ("stl", "pooled")):
-    title, latex, text = BASELINES[key]
+for col, (key, spec) in zip((c1, c2), BASELINES.items()):
     with col:
-        st.markdown(f"#### {title}")
-        st.latex(latex)
-        st.markdown(text)
+        st.markdown(f"#### {spec.label}")
+        st.latex(mtl_objective(key))
+        st.markdown(spec.explanation)
 
 try:
     ts = st_cache.taskset(scenario.data_key())
@@ -36,22 +36,22 @@ except (ValueError, RuntimeError) as exc:
     st.stop()
 
 sections = []
-for key, info in INFO.items():
+for key, info in MTL_MODELS.items():
     selected = key == scenario.model
     st.divider()
-    st.markdown(f"### {info.title}" + ("  ·  *selected in the sidebar*" if selected else ""))
+    st.markdown(f"### {info.label}" + ("  ·  *selected in the sidebar*" if selected else ""))
     st.latex(mtl_objective(key))
     st.markdown(info.explanation)
     strength = scenario.strength if selected else info.view_strength
-    sym = STRENGTH_SYMBOL[STRENGTH_PARAM[key]]
-    with st.spinner(f"Fitting {info.title}…"):
+    sym = STRENGTH_SYMBOL[info.strength]
+    with st.spinner(f"Fitting {info.label}…"):
         outcome = st_cache.structure_fit(scenario, key, strength)
     if not outcome.ok:
         st.warning(outcome.error)
         continue
     value = chosen_strength(outcome.model)
     if selected and scenario.strength is None:
-        strength_text = f"{sym} = {fmt_strength(value)} ({AUTO_RULE[scenario.model]})"
+        strength_text = f"{sym} = {fmt_strength(value)} ({info.auto_rule})"
     elif selected:
         strength_text = f"{sym} = {fmt_strength(value)} (set in the sidebar)"
     else:
@@ -59,7 +59,7 @@ for key, info in INFO.items():
     fig = structure_figure(key, outcome.model, stl, ts, scenario, strength_text)
     st.caption(info.structure)
     ui.chart(fig, PAGE, f"structure-{key}", scenario)
-    sections.append((f"structure-{key}", info.title, fig, info.structure))
+    sections.append((f"structure-{key}", info.label, fig, info.structure))
 
 if not ui.presenter() and sections:
     ui.export_section(PAGE, "MTL vs STL: Models", scenario, sections, None, [], st_cache.kaleido_lock())

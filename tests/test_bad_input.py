@@ -15,17 +15,15 @@ from mtl_core import (
     SingleTaskLogistic,
     make_tasks,
 )
+from mtl_core.models.registry import MODELS
 
+#: Every registered model at a fixed strength (small, quick settings where a model has options).
+QUICK = {"k": 1, "n_hidden": 2}
 ALL_MODELS = [
-    lambda: SingleTaskLogistic(alpha=0.1),
-    lambda: PooledLogistic(alpha=0.1),
-    lambda: MeanRegularizedMTL(lam=0.1),
-    lambda: LowRankMTL(lam=0.01),
-    lambda: JointFeatureMTL(lam=0.01),
-    lambda: SharedSubspaceMTL(k=1),
-    lambda: SharedHiddenMTL(n_hidden=2, max_iter=50),
+    (lambda spec=spec: spec.make(spec.view_strength, **{name: QUICK[name] for name in spec.options}))
+    for spec in MODELS.values()
 ]
-MODEL_IDS = ["stl", "pooled", "meanreg", "lowrank", "joint", "subspace", "hidden"]
+MODEL_IDS = list(MODELS)
 
 
 def _data(T=3, n=10, d=3, seed=0):

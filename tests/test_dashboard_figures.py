@@ -9,7 +9,8 @@ import pytest
 from dashboard import compute, export, sweeps
 from dashboard.figures import VIEW, RawFigure, compare_figures, halfplane, segment
 from dashboard.model_figures import structure_figure
-from dashboard.model_info import INFO, mtl_objective
+from dashboard.model_info import mtl_objective
+from mtl_core.models.registry import MTL_MODELS
 from dashboard.scenario import Scenario
 from dashboard.sweep_figures import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
 
@@ -82,7 +83,7 @@ def test_structure_figures_for_every_model():
     s = Scenario(n_tasks=3, n_features=3, n_unrelated=1)
     ts = compute.make_taskset(s)
     stl = compute.fit_exact(ts, "stl", None).model
-    for key, info in INFO.items():
+    for key, info in MTL_MODELS.items():
         spec = s.replace(model=key, strength=info.view_strength, k=2, n_hidden=4).mtl_key()
         model = compute.fit_exact(ts, "mtl", spec).model
         check_figure(structure_figure(key, model, stl, ts, s, "λ = 1"))
@@ -218,8 +219,10 @@ def test_charts_are_encoded_by_orjson(data):
     assert json.loads(default) == json.loads(pio.to_json(fig, validate=False, engine="json"))
 
 
-def test_raw_figures_share_plotly_state_but_not_their_specs():
+def test_raw_figures_keep_their_own_specs():
+    import copy
     import json
+    import pickle
 
     import plotly.io as pio
 
@@ -228,3 +231,30 @@ def test_raw_figures_share_plotly_state_but_not_their_specs():
     for fig, spec in zip(figs, specs):
         assert isinstance(fig, go.Figure) and fig.spec is spec
         assert json.loads(pio.to_json(fig, validate=False)) == spec
+        # a copy or a pickled figure (a worker's result) carries the spec alone
+        assert pickle.loads(pickle.dumps(fig)).to_dict() == spec and copy.deepcopy(fig).to_dict() == spec
+
+
+EDITS = {
+    "update_layout": lambda fig: fig.update_layout(title_text="x"),
+    "add_trace": lambda fig: fig.add_trace(go.Scatter(x=[1], y=[1])),
+    "update_traces": lambda fig: fig.update_traces(name="x"),
+    "layout attribute": lambda fig: setattr(fig.layout.title, "text", "x"),
+    "item": lambda fig: fig.__setitem__("layout.title.text", "x"),
+    "read layout": lambda fig: fig.layout.title.text,
+    "read data": lambda fig: fig.data,
+}
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_raw_figure_is_read_only(edit):
+    """plotly's API raises on a RawFigure instead of editing or reading an empty figure; `validated` is editable."""
+    spec = {"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {"title": {"text": "old"}}}
+    before = json.dumps(spec)
+    fig = RawFigure(spec)
+    with pytest.raises(TypeError, match="read-only.*validated"):
+        edit(fig)
+    assert json.dumps(fig.to_dict()) == json.dumps(fig.spec) == before
+    editable = fig.validated()
+    editable.update_layout(title_text="x")
+    assert editable.to_dict()["layout"]["title"]["text"] == "x" and json.dumps(spec) == before

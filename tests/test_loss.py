@@ -1,4 +1,5 @@
-"""Tests of the numerically stable logistic loss in `mtl_core.loss`.
+"""Tests of the numerically stable logistic loss in `mtl_core.loss` and the models' per-task
+data term `mean_log_loss`.
 
 References are independent of the code under test: ``np.logaddexp`` for
 ``log(1 + e^x)``, central finite differences for the derivatives, the
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from scipy.special import expit
 from sklearn.metrics import log_loss
 
-from mtl_core.loss import log1pexp, logistic_loss_terms, weighted_task_loss
+from mtl_core.loss import log1pexp, logistic_loss_terms
+from mtl_core.models._base import mean_log_loss
 
 RAISE = dict(over="raise", invalid="raise", divide="raise")
 
@@ -115,14 +117,14 @@ def test_loss_at_huge_scores_does_not_overflow():
     s = np.array([1.0, 1.0, -1.0, -1.0, -1.0, 1.0])
     with np.errstate(**RAISE):
         loss, grad, hess = logistic_loss_terms(z, s)
-        total = weighted_task_loss(z, s, np.full(z.shape, 1e-8))
+        total = mean_log_loss(z, s, np.full(z.shape, 1e-8))
     np.testing.assert_array_equal(loss, [0.0, 1e300, 1e300, 0.0, 1e308, 1e308])
     np.testing.assert_array_equal(grad, [0.0, -1.0, 1.0, 0.0, 1.0, -1.0])
     np.testing.assert_array_equal(hess, np.zeros(6))
     assert np.isfinite(total) and total == pytest.approx(2e-8 * 1e300 + 2e-8 * 1e308, rel=1e-12)
 
 
-def test_weighted_task_loss_matches_sklearn_log_loss():
+def test_mean_log_loss_matches_sklearn_log_loss():
     rng = np.random.default_rng(0)
     T, N = 3, 40
     z = rng.normal(scale=3.0, size=(T, N))
@@ -132,10 +134,10 @@ def test_weighted_task_loss_matches_sklearn_log_loss():
     sw = np.zeros((T, N))
     for t in range(T):
         sw[t, : n[t]] = 1.0 / n[t]
-    ours = weighted_task_loss(z, 2.0 * y - 1.0, sw)
+    ours = mean_log_loss(z, 2.0 * y - 1.0, sw)
     ref = [log_loss(y[t, : n[t]], expit(z[t, : n[t]]), labels=[0, 1]) for t in range(T)]
     np.testing.assert_allclose(ours, ref, rtol=1e-12)
     # padding (weight 0) never contributes, even with absurd scores there
     z2 = z.copy()
     z2[2, n[2]:] = 1e300
-    np.testing.assert_allclose(weighted_task_loss(z2, 2.0 * y - 1.0, sw), ref, rtol=1e-12)
+    np.testing.assert_allclose(mean_log_loss(z2, 2.0 * y - 1.0, sw), ref, rtol=1e-12)

@@ -31,6 +31,19 @@ def test_python_examples_run():
     assert set(namespace["sw"].summary.model) >= {"STL", "MTL (mean-regularized)"}
 
 
+def test_engine_is_documented_only_in_the_readme():
+    """No other Markdown file repeats the README's examples: copies drift, and only the README is run."""
+    blocks = [b.strip() for b in _blocks("python")]
+    copies = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.md")
+        if path != ROOT / "README.md"
+        and not any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+        and any(block in path.read_text(encoding="utf-8") for block in blocks)
+    ]
+    assert not copies, f"copies of the README's examples (point to README.md instead): {copies}"
+
+
 def test_no_placeholders_left():
     assert not re.search(r"\b[A-Z]{4,}_[A-Z_]{3,}\b", README), re.findall(r"\b[A-Z]{4,}_[A-Z_]{3,}\b", README)
 

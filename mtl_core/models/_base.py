@@ -33,13 +33,10 @@ from .._validation import check_predict_X, check_strength, check_task_index, che
 from ..batch import TaskBatch, pack_tasks, weighted_xt
 from ..loss import expit, log1pexp, logistic_loss_terms
 from ..solvers import gradient_descent, prox_residual
+from ..exceptions import ConvergenceWarning, DivergenceError
 from .cv import CV_TOL
 
 Params = dict[str, np.ndarray]
-
-
-class ConvergenceWarning(UserWarning):
-    """The optimizer stopped before reaching its tolerance."""
 
 
 def linear_data_term(
@@ -347,7 +344,7 @@ class MTLEstimator:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 params = self._gd(batch, hp, callback=record)
             if not all(np.all(np.isfinite(v)) for v in params.values()) or not np.isfinite(history["objective"][-1]):
-                raise ValueError(
+                raise DivergenceError(
                     f"Gradient descent diverged with learning_rate={self.learning_rate}; use a smaller learning rate."
                 )
             if history["objective"][-1] > history["objective"][0]:
@@ -492,8 +489,3 @@ class MTLEstimator:
         if "params" not in self.history_:
             raise ValueError('Snapshots are kept only when training with solver="gd".')
         return self.history_["params"][index]
-
-
-def objective(model: MTLEstimator, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> float:
-    """The objective of a fitted ``model`` on ``(Xs, ys)``: ``model.objective(Xs, ys)``."""
-    return model.objective(Xs, ys)

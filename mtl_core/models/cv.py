@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from ..batch import TaskBatch, pack_tasks
+from ..exceptions import CrossValidationError
 from ..loss import log1pexp
 
 # Cap on the padded feature array of one CV batch (bytes), to bound peak memory.
@@ -46,7 +47,7 @@ def n_folds_for(batch: TaskBatch, cv: int, strength: str) -> int:
     neg = np.sum(mask & (s < 0), axis=-1)
     holdable = np.where(pos >= 2, pos, 0) + np.where(neg >= 2, neg, 0)
     if np.any(holdable.sum(-1) == 0):
-        raise ValueError(
+        raise CrossValidationError(
             f'{strength}="auto" needs at least 2 samples of one class in some task for cross-validation. '
             f"Give the tasks more training samples or set {strength} to a number."
         )
@@ -247,7 +248,7 @@ def select_strength_batch(
     res: dict = {"method": method, "grid": grid}
     try:
         k = None if method == "evidence" else n_folds_for(batch, model.cv, model._strength)
-    except ValueError:
+    except CrossValidationError:
         if method == "cv":
             raise
         k = None  # too few samples of a class to cross-validate: the evidence alone decides
