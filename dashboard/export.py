@@ -267,7 +267,7 @@ def export_scenario_figures(
     """
     from . import compute
     from .figures import compare_figures
-    from .model_figures import structure_figure
+    from .figures.models import structure_figure
 
     formats = [str(f).lower().lstrip(".") for f in formats]
     unknown = [f for f in formats if f not in EXPORT_FORMATS]

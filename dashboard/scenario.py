@@ -72,6 +72,70 @@ def fmt_strength(value: float | None) -> str:
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    """One scenario field: its URL name, the bounds every entry point clamps it to, its words.
+
+    ``kind`` is "int", "float", "choice", "bool", "strength" (a number or None for
+    "auto") or "feature" (a 0-based feature index, 1-based in the URL);
+    ``noun`` names it in a sentence ("The number of tasks must be ..."),
+    ``label`` and ``help`` are its sidebar widget's (empty: not a sidebar widget).
+    """
+
+    name: str
+    url: str
+    kind: str
+    bounds: tuple[float, float] | None = None
+    noun: str = ""
+    label: str = ""
+    help: str = ""
+
+
+#: Every field of `Scenario`, in its order: validation, the URL and JSON round trips, the widgets'
+#: clamping and the sidebar's labels and help all read this table. Adding a sidebar field means
+#: adding the `Scenario` attribute, its row here, and the widget that uses it (`dashboard.ui`).
+FIELD_SPECS: dict[str, FieldSpec] = {
+    f.name: f
+    for f in [
+        FieldSpec("n_tasks", "tasks", "int", N_TASKS_RANGE, "The number of tasks", "Number of tasks",
+                  "All tasks share the same input features."),
+        FieldSpec("n_features", "features", "int", N_FEATURES_RANGE, "The number of features", "Features",
+                  "Input dimension. With more than 2, the boundary panels show a plane of two features."),
+        FieldSpec("relatedness", "rel", "float", (0.0, 1.0), "Relatedness", "Relatedness of the tasks",
+                  "Expected cosine similarity between two related tasks' true weight vectors: 1 = identical tasks, "
+                  "0 = unrelated."),
+        FieldSpec("n_train", "n", "int", N_TRAIN_RANGE, "Training samples per task", "Training samples per task",
+                  "Every task gets this many training samples; 1000 test samples per task measure accuracy."),
+        FieldSpec("poor_task_n", "poor", "int", POOR_RANGE, "The data-poor task's training samples",
+                  "Task 1's training samples"),
+        FieldSpec("n_unrelated", "unrelated", "int", (0, N_TASKS_RANGE[1]), "The number of unrelated tasks",
+                  "Unrelated tasks", "The last tasks get true weights drawn independently of the others."),
+        FieldSpec("label_noise", "noise", "float", NOISE_RANGE, "Label noise", "Label noise",
+                  "Probability that a label is flipped; the best possible accuracy is 1 − noise."),
+        FieldSpec("seed", "seed", "int", SEED_RANGE, "The seed", "Seed", "Same scenario and seed, same pictures."),
+        FieldSpec("family", "family", "choice", None, "The task family", "Task family",
+                  "Nonlinear: curved boundaries built on shared hidden features (try the shared hidden layer model)."),
+        FieldSpec("class_balance", "balance", "float", BALANCE_RANGE, "The class-1 rate", "Class-1 rate"),
+        FieldSpec("intercept_spread", "spread", "float", SPREAD_RANGE, "The intercept spread",
+                  "Intercept spread between tasks"),
+        FieldSpec("n_test", "ntest", "int", N_TEST_RANGE, "Test samples per task"),
+        FieldSpec("model", "model", "choice", None, "The MTL model", "MTL model"),
+        FieldSpec("strength", "strength", "strength", STRENGTH_RANGE, "The sharing strength", "Strength"),
+        FieldSpec("k", "k", "int", (1, N_FEATURES_RANGE[1]), "The shared subspace dimension k", "Subspace dimension k"),
+        FieldSpec("n_hidden", "hidden", "int", N_HIDDEN_RANGE, "The number of hidden units", "Hidden units"),
+        FieldSpec("learning_rate", "lr", "float", LR_RANGE, "The learning rate", "Learning rate"),
+        FieldSpec("n_epochs", "epochs", "int", EPOCHS_RANGE, "The number of epochs", "Epochs"),
+        FieldSpec("sweep_repeats", "repeats", "int", REPEATS_RANGE, "The number of task draws per sweep cell",
+                  "Task draws per cell"),
+        FieldSpec("show_pooled", "pooled", "bool", None, "Showing pooled", "Also show pooled (one model for all tasks)"),
+        FieldSpec("x_feature", "fx", "feature", (0, N_FEATURES_RANGE[1] - 1), "The horizontal feature", "Horizontal axis"),
+        FieldSpec("y_feature", "fy", "feature", (0, N_FEATURES_RANGE[1] - 1), "The vertical feature", "Vertical axis"),
+    ]
+}
+#: Fields whose bounds depend on other fields: `Scenario.validated` checks them together, with their own words.
+_CROSS_CHECKED = {"n_unrelated", "k", "x_feature", "y_feature"}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything that determines the figures of every page.
 
@@ -212,23 +276,12 @@ class Scenario:
                 notes.append(f"{label} must be between {lo:g} and {hi:g}; {value:g} was changed to {new:g}.")
                 v[name] = type(value)(new) if not isinstance(value, bool) else new
 
-        clamp("n_tasks", *N_TASKS_RANGE, "The number of tasks")
-        clamp("n_features", *N_FEATURES_RANGE, "The number of features")
-        clamp("relatedness", 0.0, 1.0, "Relatedness")
-        clamp("n_train", *N_TRAIN_RANGE, "Training samples per task")
-        if v["poor_task_n"]:
-            clamp("poor_task_n", *POOR_RANGE, "The data-poor task's training samples")
-        clamp("label_noise", *NOISE_RANGE, "Label noise")
-        clamp("class_balance", *BALANCE_RANGE, "The class-1 rate")
-        clamp("intercept_spread", *SPREAD_RANGE, "The intercept spread")
-        clamp("n_test", *N_TEST_RANGE, "Test samples per task")
-        clamp("seed", *SEED_RANGE, "The seed")
-        clamp("n_hidden", *N_HIDDEN_RANGE, "The number of hidden units")
-        clamp("learning_rate", *LR_RANGE, "The learning rate")
-        clamp("n_epochs", *EPOCHS_RANGE, "The number of epochs")
-        clamp("sweep_repeats", *REPEATS_RANGE, "The number of task draws per sweep cell")
-        if v["strength"] is not None:
-            clamp("strength", *STRENGTH_RANGE, "The sharing strength")
+        for spec in FIELD_SPECS.values():
+            if spec.kind not in ("int", "float", "strength") or spec.name in _CROSS_CHECKED or v[spec.name] is None:
+                continue
+            if spec.name == "poor_task_n" and not v["poor_task_n"]:
+                continue  # 0: the data-poor task is off
+            clamp(spec.name, *spec.bounds, spec.noun)
         if v["n_unrelated"] < 0:
             notes.append(f"The number of unrelated tasks cannot be negative; {v['n_unrelated']} was changed to 0.")
             v["n_unrelated"] = 0
@@ -409,35 +462,11 @@ class Scenario:
 JSON_FORMAT = "mtl-dashboard-scenario/1"
 
 #: Short URL parameter names.
-URL_NAMES: dict[str, str] = {
-    "n_tasks": "tasks",
-    "n_features": "features",
-    "relatedness": "rel",
-    "n_train": "n",
-    "poor_task_n": "poor",
-    "n_unrelated": "unrelated",
-    "label_noise": "noise",
-    "seed": "seed",
-    "family": "family",
-    "class_balance": "balance",
-    "intercept_spread": "spread",
-    "n_test": "ntest",
-    "model": "model",
-    "strength": "strength",
-    "k": "k",
-    "n_hidden": "hidden",
-    "learning_rate": "lr",
-    "n_epochs": "epochs",
-    "sweep_repeats": "repeats",
-    "show_pooled": "pooled",
-    "x_feature": "fx",
-    "y_feature": "fy",
-}
+URL_NAMES: dict[str, str] = {name: spec.url for name, spec in FIELD_SPECS.items()}
 
-_INT_FIELDS = {"n_tasks", "n_features", "n_train", "poor_task_n", "n_unrelated", "seed", "k", "n_hidden", "n_epochs", "n_test",
-               "sweep_repeats"}
-_FLOAT_FIELDS = {"relatedness", "label_noise", "learning_rate", "class_balance", "intercept_spread"}
-_ONE_BASED = {"x_feature", "y_feature"}  # shown as x1, x2, ... in the URL
+_INT_FIELDS = {name for name, spec in FIELD_SPECS.items() if spec.kind == "int"}
+_FLOAT_FIELDS = {name for name, spec in FIELD_SPECS.items() if spec.kind == "float"}
+_ONE_BASED = {name for name, spec in FIELD_SPECS.items() if spec.kind == "feature"}  # shown as x1, x2, ... in the URL
 
 
 def _to_text(name: str, value: Any) -> str:

@@ -28,6 +28,7 @@ from mtl_core import MODELS
 from .export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
 from .presets import PRESETS, matching_preset
 from .scenario import (
+    FIELD_SPECS,
     BALANCE_RANGE,
     EPOCHS_OPTIONS,
     EPOCHS_RANGE,
@@ -80,31 +81,16 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-#: Every numeric widget key: (label, lowest, highest, int?).  Values that reach session_state from a
-#: crafted client (or code) are checked against these before any widget is drawn.
+#: Every numeric widget key: (label, lowest, highest, int?), from the scenario's field table.  Values that
+#: reach session_state from a crafted client (or code) are checked against these before any widget is drawn.
 NUMERIC_WIDGETS: dict[str, tuple[str, float, float, bool]] = {
-    W + "n_tasks": ("Number of tasks", *N_TASKS_RANGE, True),
-    W + "n_unrelated": ("Unrelated tasks", 0, N_TASKS_RANGE[1], True),
-    W + "relatedness": ("Relatedness", 0.0, 1.0, False),
-    W + "n_train": ("Training samples per task", *N_TRAIN_RANGE, True),
-    W + "poor_task_n": ("Task 1's training samples", *POOR_RANGE, True),
-    W + "n_features": ("Features", *N_FEATURES_RANGE, True),
-    W + "label_noise": ("Label noise", *NOISE_RANGE, False),
-    W + "seed": ("Seed", *SEED_RANGE, True),
-    W + "class_balance": ("Class-1 rate", *BALANCE_RANGE, False),
-    W + "intercept_spread": ("Intercept spread", *SPREAD_RANGE, False),
-    W + "strength": ("Strength", *STRENGTH_RANGE, False),
-    W + "k": ("Subspace dimension k", 1, N_FEATURES_RANGE[1], True),
-    W + "n_hidden": ("Hidden units", *N_HIDDEN_RANGE, True),
-    W + "learning_rate": ("Learning rate", *LR_RANGE, False),
-    W + "n_epochs": ("Epochs", *EPOCHS_RANGE, True),
-    W + "x_feature": ("Horizontal axis", 0, N_FEATURES_RANGE[1] - 1, True),
-    W + "y_feature": ("Vertical axis", 0, N_FEATURES_RANGE[1] - 1, True),
-    W + "sweep_repeats": ("Task draws per cell", *REPEATS_RANGE, True),
+    W + name: (spec.label, *spec.bounds, spec.kind in ("int", "feature"))
+    for name, spec in FIELD_SPECS.items()
+    if spec.kind in ("int", "float", "strength", "feature") and spec.label
 }
 CHOICE_WIDGETS: dict[str, tuple[str, tuple]] = {
-    W + "family": ("Task family", FAMILIES),
-    W + "model": ("MTL model", tuple(MODEL_LABELS)),
+    W + "family": (FIELD_SPECS["family"].label, FAMILIES),
+    W + "model": (FIELD_SPECS["model"].label, tuple(MODEL_LABELS)),
     "img_format": ("Chart camera button saves", ("png", "svg")),
 }
 BOOL_WIDGETS = (W + "poor_on", W + "strength_auto", W + "show_pooled")
@@ -262,6 +248,19 @@ def _clamp_key(key: str, lo: Any, hi: Any, message: Callable[[Any, Any], str] | 
             st.warning(message(value, new))
 
 
+def _slider(name: str, hi: float | None = None, **kwargs: Any) -> None:
+    """The sidebar slider of scenario field ``name``: label, bounds and help from its row of the field table."""
+    spec = FIELD_SPECS[name]
+    lo, top = spec.bounds
+    st.slider(spec.label, type(lo)(lo), type(lo)(top if hi is None else hi), key=W + name, help=spec.help or None, **kwargs)
+
+
+def _select_slider(name: str, options: list) -> None:
+    """The sidebar select slider of scenario field ``name`` over ``options``."""
+    spec = FIELD_SPECS[name]
+    st.select_slider(spec.label, options=options, key=W + name, help=spec.help or None)
+
+
 def sidebar() -> Scenario:
     """Draw the sidebar (presets, scenario, model, training, view, share) and return the scenario."""
     ss = st.session_state
@@ -280,41 +279,26 @@ def sidebar() -> Scenario:
 
         st.markdown("#### Tasks")
         if not pres:
-            st.slider("Number of tasks", *N_TASKS_RANGE, key=W + "n_tasks", help="All tasks share the same input features.")
+            _slider("n_tasks")
         _clamp_key(
             W + "n_unrelated", 0, ss[W + "n_tasks"],
             lambda old, new: f"Unrelated tasks reduced from {old} to {new}: there are only {new} tasks.",
         )
-        st.slider(
-            "Unrelated tasks", 0, int(ss[W + "n_tasks"]), key=W + "n_unrelated",
-            help="The last tasks get true weights drawn independently of the others.",
-        )
-        st.slider(
-            "Relatedness of the tasks", 0.0, 1.0, step=0.05, key=W + "relatedness",
-            help="Expected cosine similarity between two related tasks' true weight vectors: 1 = identical tasks, 0 = unrelated.",
-        )
-        st.select_slider(
-            "Training samples per task", options=options_with(N_TRAIN_OPTIONS, int(ss[W + "n_train"])), key=W + "n_train",
-            help="Every task gets this many training samples; 1000 test samples per task measure accuracy.",
-        )
+        _slider("n_unrelated", hi=int(ss[W + "n_tasks"]))
+        _slider("relatedness", step=0.05)
+        _select_slider("n_train", options_with(N_TRAIN_OPTIONS, int(ss[W + "n_train"])))
         if not pres:
             st.checkbox("Make task 1 data-poor", key=W + "poor_on", help="Task 1 gets fewer training samples than the others.")
             if ss[W + "poor_on"]:
-                st.select_slider(
-                    "Task 1's training samples", options=options_with(POOR_OPTIONS, int(ss[W + "poor_task_n"])),
-                    key=W + "poor_task_n",
-                )
-            st.slider("Features", *N_FEATURES_RANGE, key=W + "n_features",
-                      help="Input dimension. With more than 2, the boundary panels show a plane of two features.")
-            st.slider("Label noise", *NOISE_RANGE, step=0.05, key=W + "label_noise", format="%.2f",
-                      help="Probability that a label is flipped; the best possible accuracy is 1 − noise.")
-            st.radio("Task family", ["linear", "nonlinear"], key=W + "family", horizontal=True,
-                     help="Nonlinear: curved boundaries built on shared hidden features (try the shared hidden layer model).")
-            st.number_input("Seed", *SEED_RANGE, step=1, key=W + "seed",
-                            help="Same scenario and seed, same pictures.")
+                _select_slider("poor_task_n", options_with(POOR_OPTIONS, int(ss[W + "poor_task_n"])))
+            _slider("n_features")
+            _slider("label_noise", step=0.05, format="%.2f")
+            st.radio(FIELD_SPECS["family"].label, list(FAMILIES), key=W + "family", horizontal=True,
+                     help=FIELD_SPECS["family"].help)
+            st.number_input(FIELD_SPECS["seed"].label, *SEED_RANGE, step=1, key=W + "seed", help=FIELD_SPECS["seed"].help)
             with st.expander("More data settings"):
-                st.slider("Class-1 rate", 0.05, 0.95, step=0.05, key=W + "class_balance", format="%.2f")
-                st.slider("Intercept spread between tasks", 0.0, 2.0, step=0.1, key=W + "intercept_spread", format="%.1f")
+                _slider("class_balance", step=0.05, format="%.2f")
+                _slider("intercept_spread", step=0.1, format="%.1f")
 
             st.markdown("#### Model")
             st.selectbox("MTL model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=W + "model",

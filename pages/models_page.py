@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import st_cache, ui
 from dashboard.compute import chosen_strength
-from dashboard.model_figures import structure_figure
+from dashboard.figures.models import structure_figure
 from dashboard.model_info import LOSS_LATEX, mtl_objective
 from dashboard.scenario import STRENGTH_SYMBOL, fmt_strength
 from mtl_core.models.registry import BASELINES, MTL_MODELS

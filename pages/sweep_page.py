@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import st_cache, sweeps, ui
-from dashboard.sweep_figures import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
+from dashboard.figures.sweep import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
 
 PAGE = "sweep"
 AUTO_RUN_SECONDS = 8.0

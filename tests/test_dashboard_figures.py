@@ -8,11 +8,11 @@ import pytest
 
 from dashboard import compute, export, sweeps
 from dashboard.figures import VIEW, RawFigure, compare_figures, halfplane, segment
-from dashboard.model_figures import structure_figure
+from dashboard.figures.models import structure_figure
 from dashboard.model_info import mtl_objective
 from mtl_core.models.registry import MTL_MODELS
 from dashboard.scenario import Scenario
-from dashboard.sweep_figures import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
+from dashboard.figures.sweep import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
 
 
 def check_figure(fig: RawFigure) -> dict:

@@ -124,3 +124,47 @@ def test_text_helpers():
     assert fmt_strength(None) == "auto" and fmt_strength(0.3) == "0.3" and fmt_strength(1e-4) == "1e-4"
     assert "cross-validation" in s.model_summary()
     assert math.isclose(Scenario.from_query_params({"rel": "0.65"})[0].relatedness, 0.65)
+
+
+def test_field_table_covers_every_field_once():
+    from dataclasses import fields as dc_fields
+
+    from dashboard.scenario import FIELD_SPECS, URL_NAMES
+
+    names = [f.name for f in dc_fields(Scenario)]
+    assert list(FIELD_SPECS) == names  # one row per field, in the dataclass's order
+    assert len(set(URL_NAMES.values())) == len(names)
+    defaults = Scenario()
+    for name, spec in FIELD_SPECS.items():
+        assert spec.noun, name
+        if spec.kind in ("int", "float", "feature") and name != "poor_task_n":  # 0: the data-poor task is off
+            lo, hi = spec.bounds
+            assert lo <= getattr(defaults, name) <= hi, name
+        # a value at each bound survives validation and the URL round trip unchanged
+        if spec.kind in ("int", "float") and name not in ("n_unrelated", "k", "poor_task_n"):
+            for bound in spec.bounds:
+                s = Scenario(**{name: type(getattr(defaults, name))(bound)})
+                back, notes = Scenario.from_query_params(s.to_query_params())
+                assert notes == [] and getattr(back, name) == getattr(s, name), (name, bound, notes)
+
+
+def test_sidebar_widgets_take_their_words_from_the_field_table():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.scenario import FIELD_SPECS
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+    by_key = {spec.label: spec for spec in FIELD_SPECS.values() if spec.label}
+    widgets = list(at.slider) + list(at.select_slider) + list(at.number_input) + list(at.radio) + list(at.selectbox)
+    checked = 0
+    for w in widgets:
+        key = (w.key or "")
+        if key.startswith("w_") and key[2:] in FIELD_SPECS and key != "w_strength":  # its label names λ or α
+            spec = FIELD_SPECS[key[2:]]
+            assert w.label == spec.label, (key, w.label)
+            if spec.help:
+                assert w.help == spec.help, key
+            checked += 1
+    assert checked >= 10 and len(by_key) >= 10

@@ -1,4 +1,4 @@
-"""The Real data page: its pure logic (dashboard/real_data.py, real_figures.py) and the page through AppTest.
+"""The Real data page: its pure logic (dashboard/real_data.py, figures/real_data.py) and the page through AppTest.
 
 Uploads go through AppTest's ``file_uploader`` accessor
 (``at.file_uploader(key="rd_upload").set_value((name, bytes, mime))``); the page copies the
@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import real_data as rd
-from dashboard.real_figures import accuracy_figure, gap_figure, learning_curve_figure, report_html
+from dashboard.figures.real_data import accuracy_figure, gap_figure, learning_curve_figure, report_html
 from mtl_core import datasets as ds
 
 ROOT = Path(__file__).resolve().parents[1]

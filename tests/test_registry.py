@@ -47,7 +47,7 @@ def test_every_registered_model_is_a_working_estimator(key):
 
 
 def test_keys_are_unique_and_every_reader_lists_every_model():
-    from dashboard.model_figures import STRUCTURE_VIEWS
+    from dashboard.figures.models import STRUCTURE_VIEWS
     from dashboard.scenario import MODEL_LABELS, Scenario
 
     assert len({s.cli for s in MODELS.values()}) == len(MODELS)

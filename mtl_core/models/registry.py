@@ -4,7 +4,7 @@ Adding a model means writing its estimator class and one `ModelSpec` in
 `MODELS`; the dashboard's menus, captions and Models page, the command line's
 ``--models`` and the tests' common checks pick it up from here (its structure
 view on the Models page is the one piece of drawing it needs,
-``dashboard.model_figures``).
+``dashboard.figures.models``).
 """
 
 from __future__ import annotations

@@ -9,19 +9,10 @@ import plotly.graph_objects as go
 
 from mtl_core import TaskSet
 
-from .figures import (
-    DIVERGING,
-    ROLE_COLORS,
-    TRUTH_COLOR,
-    VIEW,
-    base_layout,
-    domain_title,
-    grid_axes,
-    legend_below_title,
-    make_figure,
-    segment,
-)
-from .scenario import Scenario
+from ..scenario import Scenario
+from .geometry import VIEW, segment
+from .raw import make_figure
+from .style import DIVERGING, ROLE_COLORS, TRUTH_COLOR, base_layout, domain_title, grid_axes, legend_below_title
 
 TASK_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
                 "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]

@@ -1,36 +1,36 @@
-"""Figure builders of the Compare page, and the style every figure of the app shares.
+"""Figures of the Compare page: boundaries, accuracy, loss, replay, weights, similarity (`compare_figures`).
 
-Every figure carries an explicit template (`TEMPLATE`), a title, axis titles
-with units, a legend naming STL / the MTL variant / pooled, and the scenario in
-its subtitle, so that a screenshot or an exported image explains itself.
 Builders are pure: they take the fitted results (`dashboard.compute.CompareData`)
-and return a ``plotly.graph_objects.Figure``.
+and return a read-only figure (`RawFigure`).
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from mtl_core import SharedHiddenMTL
+from ..compute import STL_NAME, CompareData, cosine_matrix, cosine_to_truth
+from .geometry import VIEW, Plane, segments
+from .panels import class_points, is_linear_model, model_traces, plane_for, points_traces, truth_traces
+from .raw import RawFigure, make_figure
+from .style import (
+    DIVERGING,
+    ROLE_COLORS,
+    TRUTH_COLOR,
+    axis_name,
+    axis_ref,
+    base_layout,
+    domain_title,
+    grid_axes,
+    legend_below_title,
+    pct,
+    rounded,
+    row_title,
+    scenario_subtitle,
+)
 
-from .compute import STL_NAME, CompareData, cosine_matrix, cosine_to_truth
-from .scenario import Scenario
-
-TEMPLATE = "plotly_white"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#222")
-
-#: One colour per role, used by every figure (colour-blind safe pair blue/orange, plus green).
-ROLE_COLORS = {"stl": "#1f77b4", "mtl": "#e4570f", "pooled": "#2ca02c"}
-TRUTH_COLOR = "#444444"
-CLASS1_COLOR = "#222222"
-
-#: Half-width of the square drawn around the data (features are standard normal).
-VIEW = 3.0
-GRID = 61
 MAX_TEST_POINTS = 150
 MAX_BOUNDARY_TASKS = 6
 MAX_REPLAY_TASKS = 4
@@ -38,386 +38,6 @@ MAX_REPLAY_TASKS = 4
 #: coarser grid for the nonlinear models' moving contours (every frame carries a whole grid).
 MAX_REPLAY_FRAMES = 21
 REPLAY_GRID = 31
-#: Decimals sent to the browser for point coordinates and contour values: far below a
-#: pixel at the figures' size, and about a third of the bytes of full float64 precision.
-DECIMALS = 3
-
-#: Diverging colours, negative red, zero white, positive blue (explicit: plotly.js and plotly.py
-#: disagree on the direction of the named "RdBu").
-DIVERGING = [[0.0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1.0, "#2166ac"]]
-
-
-# ----------------------------------------------------------------------------- style helpers
-
-
-def rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-_TEMPLATE_CACHE: dict = {}
-
-
-def template_dict() -> dict:
-    """The `TEMPLATE` as a plain dict.
-
-    plotly.js only understands a template object (the name is resolved by
-    plotly.py's validation, which `make_figure` skips), so every figure embeds
-    it: exports then look exactly like the screen, whatever the default template.
-    """
-    if not _TEMPLATE_CACHE:
-        import plotly.io as pio
-
-        tpl = pio.templates[TEMPLATE].to_plotly_json()
-        used = ("scatter", "bar", "heatmap", "contour")
-        _TEMPLATE_CACHE.update(layout=tpl["layout"], data={k: v for k, v in tpl["data"].items() if k in used})
-    return _TEMPLATE_CACHE  # shared, never modified
-
-
-def wrap_lines(text: str, width: int = 125) -> str:
-    """Break every ``<br>``-separated line of ``text`` at word boundaries (plotly never wraps titles)."""
-    out = []
-    for line in text.split("<br>"):
-        words, current = line.split(" "), ""
-        for w in words:
-            if current and len(current) + 1 + len(w) > width:
-                out.append(current)
-                current = w
-            else:
-                current = f"{current} {w}" if current else w
-        out.append(current)
-    return "<br>".join(out)
-
-
-def base_layout(title: str, subtitle: str, height: int, **extra: Any) -> dict:
-    """Layout shared by all figures: template, fonts, title with subtitle, legend below the title."""
-    subtitle = wrap_lines(subtitle)
-    layout = dict(
-        template=template_dict(),
-        font=FONT,
-        height=height,
-        title=dict(
-            text=f"<b>{title}</b>",
-            subtitle=dict(text=subtitle, font=dict(size=13, color="#555")),
-            x=0.01,
-            xanchor="left",
-            y=0.985,
-            yanchor="top",
-            yref="container",
-            font=dict(size=19),
-        ),
-        margin=dict(t=125, l=70, r=40, b=70),
-        legend=dict(
-            orientation="h",
-            x=0.0,
-            xanchor="left",
-            y=1.0,
-            yanchor="bottom",
-            yref="container",
-            bgcolor="rgba(255,255,255,0)",
-            font=dict(size=13),
-        ),
-        hoverlabel=dict(font_size=13),
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
-    layout.update(extra)
-    return layout
-
-
-def legend_below_title(layout: dict, y_px: int = 78) -> None:
-    """Put the horizontal legend just below the (sub)title, ``y_px`` pixels from the top."""
-    height = layout.get("height") or 500
-    layout["legend"].update(yref="container", y=1 - y_px / height, yanchor="top")
-
-
-def axis_name(index: int, kind: str) -> str:
-    """Layout axis name of subplot ``index`` (1-based): "xaxis", "xaxis2", ..."""
-    return f"{kind}axis" if index == 1 else f"{kind}axis{index}"
-
-
-def axis_ref(index: int, kind: str) -> str:
-    """Trace axis reference of subplot ``index``: "x", "x2", ..."""
-    return kind if index == 1 else f"{kind}{index}"
-
-
-class RawFigure(go.Figure):
-    """A read-only plotly Figure kept as the plain dicts it was built from.
-
-    plotly's figure objects validate and deep-copy every property, which costs
-    tens of milliseconds per chart on every rerun (half a second for the
-    replay's animation frames, which plotly validates even with
-    ``_validate=False``).  The builders here write plain, valid dicts (the
-    tests validate every figure with plotly and render them through plotly.js),
-    so the figure keeps them and `to_dict` hands them out.  It subclasses
-    ``go.Figure`` because Streamlit's ``st.plotly_chart`` and ``plotly.io``
-    (``to_html`` / ``to_json`` / ``write_image``) take a Figure's `to_dict` as
-    it is, but validate a plain dict again.
-
-    It is read-only: the cached figures are shared by every session, and it
-    never builds plotly's object tree, so plotly's own API (``update_layout``,
-    ``add_trace``, ``.layout``, ``.data``, ...) raises a `TypeError` instead of
-    acting on an empty figure.  Read it with `spec` or `to_dict`; edit a copy
-    made by `validated`.
-    """
-
-    #: Instance attributes of plotly's figure state (set by its ``__init__``, which a
-    #: RawFigure skips: about 1 ms per figure, for objects that nothing reads).
-    _PLOTLY_STATE = frozenset(vars(go.Figure({"layout": {"template": {}}}, _validate=False)))
-
-    def __init__(self, spec: dict):
-        self._raw_spec = spec
-
-    _READ_ONLY = (
-        "RawFigure is read-only (its spec may be shared by every session): plotly's figure API "
-        "(update_layout, add_trace, .layout, .data, fig[...], ...) is not available on it. Read it with "
-        ".spec or .to_dict(); for an editable copy use .validated(), a regular plotly Figure."
-    )
-
-    def __getattr__(self, name: str) -> Any:
-        # Called only for attributes the instance lacks: plotly's state, which every
-        # figure method other than `to_dict` reaches for.
-        if name in RawFigure._PLOTLY_STATE:
-            raise TypeError(RawFigure._READ_ONLY)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __getitem__(self, prop: Any) -> Any:
-        raise TypeError(RawFigure._READ_ONLY)  # plotly's would recast the error as a ValueError
-
-    def __setitem__(self, prop: Any, value: Any) -> None:
-        raise TypeError(RawFigure._READ_ONLY)
-
-    def __reduce__(self) -> tuple:
-        # plotly's version reads its grid state and adds it to the spec
-        return (RawFigure, (self._raw_spec,))
-
-    @property
-    def spec(self) -> dict:
-        """The plain ``data`` / ``layout`` / ``frames`` dict (the builder's own: do not modify it)."""
-        return self._raw_spec
-
-    def to_dict(self) -> dict:
-        """A shallow copy of `spec` (what Streamlit and ``plotly.io`` read)."""
-        return dict(self._raw_spec)
-
-    def validated(self) -> go.Figure:
-        """A regular, editable plotly Figure of the same spec (validates every property; raises if one is invalid)."""
-        return go.Figure(copy.deepcopy(self._raw_spec))  # plotly reorders the keys of the traces it is given
-
-
-def make_figure(data: list, layout: dict, frames: list | None = None) -> RawFigure:
-    """The figure of plain ``data`` / ``layout`` / ``frames`` dicts (see `RawFigure`)."""
-    spec = {"data": data, "layout": layout}
-    if frames:
-        spec["frames"] = frames
-    return RawFigure(spec)
-
-
-def grid_axes(
-    rows: int,
-    cols: int,
-    hspace: float = 0.04,
-    vspace: float = 0.06,
-    row_heights: Sequence[float] | None = None,
-    span_last_row: bool = False,
-    right: float = 1.0,
-) -> tuple[dict, list[tuple[int, int, int]]]:
-    """Axes of a ``rows`` x ``cols`` grid (top-left first) as layout entries.
-
-    Returns the layout dict (``xaxis``, ``yaxis2``, ...) and the cells as
-    ``(index, row, col)`` with 1-based subplot ``index``.  With
-    ``span_last_row`` the last row is one subplot spanning every column.
-    """
-    heights = np.asarray(row_heights if row_heights is not None else [1.0] * rows, dtype=float)
-    heights = heights / heights.sum() * (1 - vspace * (rows - 1))
-    width = (right - hspace * (cols - 1)) / cols
-    layout: dict = {}
-    cells = []
-    top = 1.0
-    idx = 0
-    for r in range(rows):
-        y1 = top
-        y0 = top - heights[r]
-        top = y0 - vspace
-        ncols = 1 if (span_last_row and r == rows - 1) else cols
-        for c in range(ncols):
-            idx += 1
-            if ncols == 1 and cols > 1:
-                x0, x1 = 0.0, right
-            else:
-                x0 = c * (width + hspace)
-                x1 = x0 + width
-            layout[axis_name(idx, "x")] = dict(domain=[max(0.0, x0), min(1.0, x1)], anchor=axis_ref(idx, "y"))
-            layout[axis_name(idx, "y")] = dict(domain=[max(0.0, y0), min(1.0, y1)], anchor=axis_ref(idx, "x"))
-            cells.append((idx, r, c))
-    return layout, cells
-
-
-def domain_title(layout: dict, idx: int, text: str, size: int = 14, color: str = "#222") -> dict:
-    """Annotation centred above subplot ``idx``."""
-    xd = layout[axis_name(idx, "x")]["domain"]
-    yd = layout[axis_name(idx, "y")]["domain"]
-    return dict(text=text, x=(xd[0] + xd[1]) / 2, y=yd[1] + 0.005, xref="paper", yref="paper",
-                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=size, color=color))
-
-
-def row_title(layout: dict, idx: int, text: str, color: str) -> dict:
-    """Rotated annotation to the right of subplot ``idx``."""
-    xd = layout[axis_name(idx, "x")]["domain"]
-    yd = layout[axis_name(idx, "y")]["domain"]
-    return dict(text=f"<b>{text}</b>", x=xd[1] + 0.008, y=(yd[0] + yd[1]) / 2, xref="paper", yref="paper",
-                xanchor="left", yanchor="middle", textangle=90, showarrow=False, font=dict(size=13, color=color))
-
-
-def scenario_subtitle(scenario: Scenario, extra: str = "") -> str:
-    text = scenario.summary()
-    return f"{text}<br>{extra}" if extra else text
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-# ----------------------------------------------------------------------------- geometry
-
-
-def segment(a: float, b: float, c: float, lo: float = -VIEW, hi: float = VIEW) -> tuple[list, list]:
-    """Part of the line ``a x + b y + c = 0`` inside the square [lo, hi]^2 (empty lists if none)."""
-    pts: list[tuple[float, float]] = []
-    eps = 1e-9 * (hi - lo)
-    if abs(b) > 1e-12:
-        for x in (lo, hi):
-            y = -(a * x + c) / b
-            if lo - eps <= y <= hi + eps:
-                pts.append((x, min(max(y, lo), hi)))
-    if abs(a) > 1e-12:
-        for y in (lo, hi):
-            x = -(b * y + c) / a
-            if lo - eps <= x <= hi + eps:
-                pts.append((min(max(x, lo), hi), y))
-    if len(pts) < 2:
-        return [], []
-    best = max(
-        ((p, q) for i, p in enumerate(pts) for q in pts[i + 1 :]),
-        key=lambda pq: (pq[0][0] - pq[1][0]) ** 2 + (pq[0][1] - pq[1][1]) ** 2,
-    )
-    if best[0] == best[1]:
-        return [], []
-    return [best[0][0], best[1][0]], [best[0][1], best[1][1]]
-
-
-def segments(a: np.ndarray, b: np.ndarray, c: np.ndarray, lo: float = -VIEW, hi: float = VIEW) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`segment` for many lines at once.
-
-    Returns end points ``xs``, ``ys`` of shape (N, 2) and a mask of shape (N,)
-    telling which lines cross the square.
-    """
-    a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
-    eps = 1e-9 * (hi - lo)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        edge = np.array([lo, hi])
-        # crossings with the vertical edges x = lo, hi and the horizontal edges y = lo, hi
-        xv = np.broadcast_to(edge, a.shape + (2,))
-        yv = -(a[:, None] * xv + c[:, None]) / b[:, None]
-        yh = np.broadcast_to(edge, a.shape + (2,))
-        xh = -(b[:, None] * yh + c[:, None]) / a[:, None]
-    px = np.concatenate([xv, np.clip(xh, lo, hi)], axis=1)
-    py = np.concatenate([np.clip(yv, lo, hi), yh], axis=1)
-    ok = np.concatenate(
-        [(np.abs(b) > 1e-12)[:, None] & (yv >= lo - eps) & (yv <= hi + eps),
-         (np.abs(a) > 1e-12)[:, None] & (xh >= lo - eps) & (xh <= hi + eps)], axis=1)
-    # the two valid crossings farthest apart along the line's direction (b, -a)
-    t = px * b[:, None] - py * a[:, None]
-    t_lo = np.where(ok, t, np.inf)
-    t_hi = np.where(ok, t, -np.inf)
-    i0, i1 = np.argmin(t_lo, axis=1), np.argmax(t_hi, axis=1)
-    rows = np.arange(a.size)
-    xs = np.stack([px[rows, i0], px[rows, i1]], axis=1)
-    ys = np.stack([py[rows, i0], py[rows, i1]], axis=1)
-    valid = (ok.sum(axis=1) >= 2) & (np.hypot(xs[:, 0] - xs[:, 1], ys[:, 0] - ys[:, 1]) > eps)
-    return xs, ys, valid
-
-
-def halfplane(a: float, b: float, c: float, lo: float = -VIEW, hi: float = VIEW) -> tuple[list, list]:
-    """Polygon of the square [lo, hi]^2 where ``a x + b y + c > 0`` (closed; empty if none)."""
-    square = [(lo, lo), (hi, lo), (hi, hi), (lo, hi)]
-    f = lambda p: a * p[0] + b * p[1] + c  # noqa: E731
-    out: list[tuple[float, float]] = []
-    for i in range(4):
-        p, q = square[i], square[(i + 1) % 4]
-        fp, fq = f(p), f(q)
-        if fp >= 0:
-            out.append(p)
-        if (fp >= 0) != (fq >= 0):
-            t = fp / (fp - fq)
-            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
-    if len(out) < 3:
-        return [], []
-    xs = [p[0] for p in out] + [out[0][0]]
-    ys = [p[1] for p in out] + [out[0][1]]
-    return xs, ys
-
-
-class Plane:
-    """The 2-D plane of features ``i`` and ``j``; the other features fixed at ``center``."""
-
-    def __init__(self, i: int, j: int, center: np.ndarray, names: Sequence[str]):
-        self.i, self.j = int(i), int(j)
-        self.center = np.asarray(center, dtype=float)
-        self.d = self.center.size
-        self.names = list(names)
-        self.grid = np.linspace(-VIEW, VIEW, GRID)
-
-    @property
-    def is_full(self) -> bool:
-        return self.d == 2
-
-    def line(self, w: np.ndarray, b: float) -> tuple[float, float, float]:
-        """Coefficients (a, b, c) of ``w . x + b`` restricted to the plane."""
-        rest = [k for k in range(self.d) if k not in (self.i, self.j)]
-        c = float(b) + float(np.dot(np.asarray(w)[rest], self.center[rest])) if rest else float(b)
-        return float(w[self.i]), float(w[self.j]), c
-
-    def lines(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`line` for many weight vectors: ``W`` of shape (N, d), ``b`` of shape (N,)."""
-        W = np.asarray(W, dtype=float)
-        rest = [k for k in range(self.d) if k not in (self.i, self.j)]
-        c = np.asarray(b, dtype=float) + (W[:, rest] @ self.center[rest] if rest else 0.0)
-        return W[:, self.i], W[:, self.j], c
-
-    def points(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return X[:, self.i], X[:, self.j]
-
-    def grid_of(self, n: int = GRID) -> np.ndarray:
-        return self.grid if n == GRID else np.linspace(-VIEW, VIEW, n)
-
-    def mesh(self, n: int = GRID) -> np.ndarray:
-        grid = self.grid_of(n)
-        xx, yy = np.meshgrid(grid, grid)
-        X = np.tile(self.center, (xx.size, 1))
-        X[:, self.i] = xx.ravel()
-        X[:, self.j] = yy.ravel()
-        return X
-
-    def caption(self) -> str:
-        if self.is_full:
-            return ""
-        return (
-            f"Showing the plane of {self.names[self.i]} and {self.names[self.j]}; the other "
-            f"{self.d - 2} feature{'s' if self.d > 3 else ''} fixed at {'their' if self.d > 3 else 'its'} mean; "
-            "points are projected onto the plane."
-        )
-
-
-def plane_for(data: CompareData) -> Plane:
-    ts = data.taskset
-    center = np.mean(np.vstack(ts.X_train), axis=0)
-    return Plane(data.scenario.x_feature, data.scenario.y_feature, center, ts.feature_names)
-
-
-def is_linear_model(model: Any) -> bool:
-    return not isinstance(model, SharedHiddenMTL)
 
 
 def shown_tasks(data: CompareData, tasks: Sequence[int] | None, limit: int) -> list[int]:
@@ -437,113 +57,6 @@ def default_tasks(n_tasks: int, limit: int, related: Sequence[bool] | None = Non
         return list(range(limit - 1)) + [n_tasks - 1]
     return list(range(limit))
 
-
-# ----------------------------------------------------------------------------- traces
-
-
-def _line_trace(xs, ys, color, width, dash, name, group, showlegend, xa, ya, hover, rank=500) -> dict:
-    return dict(
-        type="scatter", x=xs, y=ys, mode="lines", line=dict(color=color, width=width, dash=dash),
-        name=name, legendgroup=group, showlegend=showlegend, xaxis=xa, yaxis=ya, legendrank=rank,
-        hovertemplate=hover + "<extra></extra>",
-    )
-
-
-def rounded(a: Any, decimals: int = DECIMALS) -> np.ndarray:
-    """``a`` as floats rounded for display (see `DECIMALS`)."""
-    return np.round(np.asarray(a, dtype=float), decimals)
-
-
-def _contour_trace(z, grid, color, width, dash, name, group, showlegend, xa, ya, fill: bool, rank: int = 500) -> list[dict]:
-    traces = []
-    z = rounded(z)
-    if fill:
-        traces.append(
-            dict(
-                type="heatmap", x=grid, y=grid, z=(np.asarray(z) > 0).astype(float),
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, rgba(color, 0.12)]], showscale=False,
-                hoverinfo="skip", xaxis=xa, yaxis=ya, zmin=0, zmax=1,
-            )
-        )
-    traces.append(
-        dict(
-            type="contour", x=grid, y=grid, z=z, showscale=False, hoverinfo="skip",
-            contours=dict(start=0, end=0, size=1, coloring="lines"),
-            line=dict(color=color, width=width, dash=dash, smoothing=0.8),
-            colorscale=[[0, color], [1, color]], name=name, legendgroup=group, showlegend=showlegend,
-            xaxis=xa, yaxis=ya, legendrank=rank,
-        )
-    )
-    return traces
-
-
-def _class_points(X, y, plane: Plane) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Rounded plane coordinates of the class-1 and the class-0 points."""
-    px, py = plane.points(X)
-    return tuple((rounded(px[y == cls]), rounded(py[y == cls])) for cls in (1, 0))
-
-
-def _points_traces(points, xa, ya, show_legend: bool, test: bool) -> list[dict]:
-    """Class 1 as filled dark circles, class 0 as open circles; test points small and faint.
-
-    ``points`` is `_class_points` (computed once per task: the task's panels share it).
-    """
-    out = []
-    for (x_cls, y_cls), cls, symbol, label in zip(points, (1, 0), ("circle", "circle-open"), ("class 1", "class 0")):
-        out.append(
-            dict(
-                type="scatter", x=x_cls, y=y_cls, mode="markers", xaxis=xa, yaxis=ya,
-                marker=dict(
-                    symbol=symbol, color=CLASS1_COLOR, size=4 if test else 8, opacity=0.22 if test else 0.95,
-                    line=dict(width=1 if test else 1.6, color=CLASS1_COLOR),
-                ),
-                name=("test points, " if test else "training points, ") + label,
-                legendgroup=("test" if test else "train") + str(cls), showlegend=show_legend,
-                legendrank=(300 if test else 100) + (0 if cls == 1 else 1),
-                hoverinfo="skip" if test else None,
-                hovertemplate=None if test else f"{label}<br>%{{x:.2f}}, %{{y:.2f}}<extra>training</extra>",
-            )
-        )
-    return out
-
-
-def _truth_traces(data: CompareData, t: int, plane: Plane, xa, ya, showlegend: bool) -> list[dict]:
-    ts = data.taskset
-    if ts.true_coef is None:
-        return []
-    name = "true boundary"
-    if data.scenario.family == "linear":
-        xs, ys = segment(*plane.line(ts.true_coef[t], ts.true_intercept[t]))
-        return [_line_trace(xs, ys, TRUTH_COLOR, 2.2, "dash", name, "truth", showlegend, xa, ya, name, rank=200)]
-    z = ts.true_score(plane.mesh(), t).reshape(GRID, GRID)
-    return _contour_trace(z, plane.grid, TRUTH_COLOR, 2.2, "dash", name, "truth", showlegend, xa, ya, fill=False, rank=200)
-
-
-def _model_traces(model, t, plane, color, name, xa, ya, showlegend, params=None, fill=True) -> list[dict]:
-    """Boundary (and shaded class-1 side) of ``model`` for task ``t`` in the plane."""
-    if is_linear_model(model):
-        if params is None:
-            w, b = model.coef_[t], model.intercept_[t]
-        else:
-            w, b = params
-        a, bb, c = plane.line(w, b)
-        out = []
-        if fill:
-            hx, hy = halfplane(a, bb, c)
-            out.append(
-                dict(
-                    type="scatter", x=hx, y=hy, mode="lines", fill="toself", fillcolor=rgba(color, 0.10),
-                    line=dict(width=0), hoverinfo="skip", showlegend=False, xaxis=xa, yaxis=ya,
-                )
-            )
-        xs, ys = segment(a, bb, c)
-        out.append(_line_trace(xs, ys, color, 3, "solid", name, name, showlegend, xa, ya, name))
-        return out
-    z = model.decision_function(plane.mesh(), t, params=params).reshape(GRID, GRID)
-    return _contour_trace(z, plane.grid, color, 3, "solid", name, name, showlegend, xa, ya, fill=fill)
-
-
-# ----------------------------------------------------------------------------- Compare figures
 
 _PANEL_AXIS = dict(showgrid=False, zeroline=False, ticks="outside", dtick=1, mirror=True, showline=True,
                    linecolor="#999", range=[-VIEW, VIEW], constrain="domain", tickfont=dict(size=12))
@@ -568,18 +81,18 @@ def boundary_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go
     points = {}  # task -> its test and training points, shared by the task's panels
     for t in tasks:
         n_test = min(MAX_TEST_POINTS, len(ts.y_test[t]))
-        points[t] = (_class_points(ts.X_test[t][:n_test], ts.y_test[t][:n_test], plane),
-                     _class_points(ts.X_train[t], ts.y_train[t], plane))
+        points[t] = (class_points(ts.X_test[t][:n_test], ts.y_test[t][:n_test], plane),
+                     class_points(ts.X_train[t], ts.y_train[t], plane))
     for idx, ri, ci in cells:
         role, t = roles[ri], tasks[ci]
         model = data.model(role)
         color = ROLE_COLORS[role]
         xa, ya = axis_ref(idx, "x"), axis_ref(idx, "y")
         first = idx == 1
-        traces += _points_traces(points[t][0], xa, ya, first, True)
-        traces += _model_traces(model, t, plane, color, f"{data.name(role)} boundary", xa, ya, ci == 0)
-        traces += _truth_traces(data, t, plane, xa, ya, first)
-        traces += _points_traces(points[t][1], xa, ya, first, False)
+        traces += points_traces(points[t][0], xa, ya, first, True)
+        traces += model_traces(model, t, plane, color, f"{data.name(role)} boundary", xa, ya, ci == 0)
+        traces += truth_traces(data, t, plane, xa, ya, first)
+        traces += points_traces(points[t][1], xa, ya, first, False)
         a = float(data.accuracy_of(data.name(role))[row_of[t + 1]])
         annotations.append(
             dict(
@@ -782,8 +295,8 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
     for ci, t in enumerate(tasks):
         idx = ci + 1
         xa, ya = axis_ref(idx, "x"), axis_ref(idx, "y")
-        traces += _points_traces(_class_points(ts.X_train[t], ts.y_train[t], plane), xa, ya, ci == 0, False)
-        traces += _truth_traces(data, t, plane, xa, ya, ci == 0)
+        traces += points_traces(class_points(ts.X_train[t], ts.y_train[t], plane), xa, ya, ci == 0, False)
+        traces += truth_traces(data, t, plane, xa, ya, ci == 0)
         for role in roles:
             model = data.gd[role].model
             if is_linear_model(model):

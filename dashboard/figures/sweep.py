@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import DIVERGING, ROLE_COLORS, axis_name, axis_ref, base_layout, domain_title, grid_axes, legend_below_title, make_figure, rgba
 from mtl_core import MODELS
 
-from .scenario import Scenario
-from .sweeps import MTL_LABEL, UNCLEAR, VERDICT_TEXT, SweepSpec, gap_verdict
+from ..scenario import Scenario
+from ..sweeps import MTL_LABEL, UNCLEAR, VERDICT_TEXT, SweepSpec, gap_verdict
+from .raw import make_figure
+from .style import DIVERGING, ROLE_COLORS, axis_name, axis_ref, base_layout, domain_title, grid_axes, legend_below_title, rgba
 
 MODEL_ROLE = {"STL": "stl", "Pooled": "pooled", MTL_LABEL: "mtl"}
 #: The ends of the λ path as its labels name them; the right end, mean-regularized MTL at large λ, is not the

@@ -11,9 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .export import chart_config, pio_plotlyjs
-from .figures import ROLE_COLORS, axis_name, base_layout, domain_title, grid_axes, legend_below_title, make_figure, rgba
-from .real_data import MODEL_ROLE, MTL_LABEL, POOLED_LABEL, STL_LABEL, RealResult, RealSpec, plotly_text
+from ..export import chart_config, pio_plotlyjs
+from ..real_data import MODEL_ROLE, MTL_LABEL, POOLED_LABEL, STL_LABEL, RealResult, RealSpec, plotly_text
+from .raw import make_figure
+from .style import ROLE_COLORS, axis_name, base_layout, domain_title, grid_axes, legend_below_title, rgba
 
 ORDER = (STL_LABEL, MTL_LABEL, POOLED_LABEL)
 ALL_TASKS = "all tasks (mean)"
