@@ -7,7 +7,8 @@ across pages) holds the one scenario every page shows; the pages live in
 
 import streamlit as st
 
-from dashboard import heap, ui
+from dashboard import heap
+from dashboard_ui import ui
 
 
 def main() -> None:

@@ -10,7 +10,7 @@
 - `dashboard.export`: HTML report, CSV, JSON and static images (kaleido), and
   `export_scenario_figures` for the command line.
 
-Only `dashboard.st_cache` and `dashboard.ui` import Streamlit.
+Nothing here imports Streamlit: the Streamlit-bound layer is `dashboard_ui` (sidebar, session state, caches).
 """
 
 from .scenario import DEFAULT_SCENARIO, Scenario

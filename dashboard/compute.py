@@ -1,6 +1,6 @@
 """The fits behind the Compare and Models pages, and the sentences that explain them.
 
-Everything here is pure (no Streamlit): `dashboard.st_cache` wraps these
+Everything here is pure (no Streamlit): `dashboard_ui.st_cache` wraps these
 functions in bounded caches keyed on the scenario's plain values, and the CLI
 export calls them directly.
 

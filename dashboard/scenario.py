@@ -92,7 +92,7 @@ class FieldSpec:
 
 #: Every field of `Scenario`, in its order: validation, the URL and JSON round trips, the widgets'
 #: clamping and the sidebar's labels and help all read this table. Adding a sidebar field means
-#: adding the `Scenario` attribute, its row here, and the widget that uses it (`dashboard.ui`).
+#: adding the `Scenario` attribute, its row here, and the widget that uses it (`dashboard_ui.ui`).
 FIELD_SPECS: dict[str, FieldSpec] = {
     f.name: f
     for f in [

@@ -10,7 +10,7 @@ and the first tab's figures as plain specs, `figures.RawFigure.spec`; its CSV
 is made from the table where it is first asked for).
 Each worker keeps small LRU caches of its task sets, fits and summaries, so
 that changing only the MTL model refits only the MTL model; the server caches
-the summaries and figures themselves for every session (`dashboard.st_cache`).
+the summaries and figures themselves for every session (`dashboard_ui.st_cache`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ slider move with a class on one server costs the exact fits and one tab.
 import streamlit as st
 
 from dashboard import figures as F
-from dashboard import st_cache, ui
+from dashboard_ui import st_cache, ui
 
 PAGE = "compare"
 TAB_KEY = "compare_tab"

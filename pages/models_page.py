@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import st_cache, ui
+from dashboard_ui import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.figures.models import structure_figure
 from dashboard.model_info import LOSS_LATEX, mtl_objective

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import real_data as rd
-from dashboard import st_cache, ui
+from dashboard_ui import st_cache, ui
 from dashboard.export import chart_config, csv_text
 from dashboard.figures.real_data import accuracy_figure, gap_figure, learning_curve_figure, report_html
 from mtl_core import datasets as ds

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import st_cache, sweeps, ui
+from dashboard import sweeps
+from dashboard_ui import st_cache, ui
 from dashboard.figures.sweep import gap_heatmap_figure, lambda_path_figure, learning_curve_figure
 
 PAGE = "sweep"

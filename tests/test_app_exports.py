@@ -107,7 +107,7 @@ def test_static_image_download(downloads):
 
 def open_share_box(at: AppTest) -> AppTest:
     """Open the sidebar's "Share & save" box (built only while open), as a click on it does."""
-    from dashboard.ui import SHARE_BOX_KEY
+    from dashboard_ui.ui import SHARE_BOX_KEY
 
     at.session_state[SHARE_BOX_KEY] = True
     return at.run()
@@ -120,7 +120,7 @@ def test_share_box_is_built_only_while_open_and_keeps_its_choices():
     at.radio(key="img_format").set_value("svg")
     at.text_area(key="scenario_text").input("half-typed")
     at.run()
-    from dashboard.ui import SHARE_BOX_KEY
+    from dashboard_ui.ui import SHARE_BOX_KEY
 
     at.session_state[SHARE_BOX_KEY] = False
     at.run()

@@ -219,7 +219,7 @@ def run_with_state(key: str, value) -> AppTest:
 
 @pytest.mark.parametrize("key", list(OUT_OF_RANGE))
 def test_out_of_range_session_state_is_clamped_with_a_message(key):
-    from dashboard.ui import NUMERIC_WIDGETS
+    from dashboard_ui.ui import NUMERIC_WIDGETS
 
     _, lo, hi, _ = NUMERIC_WIDGETS[key]
     for value in OUT_OF_RANGE[key]:

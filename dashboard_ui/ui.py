@@ -25,9 +25,9 @@ import streamlit as st
 
 from mtl_core import MODELS
 
-from .export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
-from .presets import PRESETS, matching_preset
-from .scenario import (
+from dashboard.export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
+from dashboard.presets import PRESETS, matching_preset
+from dashboard.scenario import (
     FIELD_SPECS,
     BALANCE_RANGE,
     EPOCHS_OPTIONS,

@@ -18,8 +18,8 @@ import streamlit as st
 
 from mtl_core import TaskSet
 
-from . import compute, offload, sweeps, views
-from .scenario import Scenario
+from dashboard import compute, offload, sweeps, views
+from dashboard.scenario import Scenario
 
 TTL = 60 * 60  # seconds
 _BASELINE_KEY = None  # STL and pooled do not depend on the MTL choice
@@ -130,7 +130,7 @@ def view_data(scenario: Scenario, training: bool = False) -> compute.CompareData
 
 @st.cache_resource(max_entries=3 * VIEW_ENTRIES, ttl=TTL, show_spinner=False)
 def _compare_figure(name: str, key: str, tasks: tuple[int, ...] | None, _scenario: Scenario) -> Any:
-    from . import figures
+    from dashboard import figures
 
     if name in figures.TRAINING_FIGURES:
         return figures.COMPARE_FIGURES[name](view_data(_scenario, training=True), None if tasks is None else list(tasks))
@@ -146,7 +146,7 @@ def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None
     Built once per relevant scenario and task choice for all sessions; the figures
     drawn from the exact fits do not depend on the gradient-descent settings.
     """
-    from . import figures
+    from dashboard import figures
 
     training = name in figures.TRAINING_FIGURES
     chosen = None if tasks is None or name not in figures.TASK_CHOICE_FIGURES else tuple(int(t) for t in tasks)
@@ -160,7 +160,7 @@ def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None
 
 def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[str, Any]:
     """Every figure of the Compare page (for the report), None entries dropped."""
-    from . import figures
+    from dashboard import figures
 
     figs = {name: compare_figure(scenario, name, tasks) for name in figures.COMPARE_FIGURES}
     return {k: v for k, v in figs.items() if v is not None}
