@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mtl_core import MODELS, ConvergenceWarning, CrossValidationError, DivergenceError, TaskSet, make_tasks
+from mtl_core import MODELS, ConvergenceWarning, CrossValidationError, DivergenceError, TaskSet
 
-from .scenario import STRENGTH_SYMBOL, Scenario, fmt_strength
+from .scenario import STRENGTH_SYMBOL, Scenario, TaskSpec, fmt_strength
 
 ROLES = ("stl", "mtl", "pooled")
 STL_NAME = "STL"
@@ -43,17 +43,9 @@ def role_name(role: str, model_key: str | None) -> str:
 # ----------------------------------------------------------------------------- data
 
 
-def make_taskset(scenario: Scenario) -> TaskSet:
-    """The scenario's task set (raises the engine's ValueError for bad settings)."""
-    return make_tasks(**scenario.make_tasks_kwargs())
-
-
-def make_taskset_from_key(data_key: tuple) -> TaskSet:
-    """The task set of `Scenario.data_key()` (the cache-friendly form)."""
-    kw = dict(data_key)
-    n_train = list(kw["n_train"])
-    kw["n_train"] = n_train if len(set(n_train)) > 1 else n_train[0]
-    return make_tasks(**kw)
+def make_taskset(spec: TaskSpec) -> TaskSet:
+    """The task set of ``spec`` (raises the engine's ValueError for bad settings); the one place tasks are drawn."""
+    return spec.make()
 
 
 # ----------------------------------------------------------------------------- fits
@@ -312,7 +304,7 @@ def assemble(scenario: Scenario, taskset: TaskSet, exact: dict[str, FitOutcome],
 
 def compare_scenario(scenario: Scenario, with_gd: bool = True) -> CompareData:
     """All fits of the Compare page, uncached (the CLI export and tests use this)."""
-    taskset = make_taskset(scenario)
+    taskset = make_taskset(scenario.task_spec())
     key = scenario.mtl_key()
     exact = {role: fit_exact(taskset, role, key) for role in ROLES}
     gd: dict[str, FitOutcome] = {}

@@ -135,6 +135,6 @@ def matching_preset(scenario: Scenario) -> Preset | None:
     """The preset whose scenario equals ``scenario`` in everything that changes the numbers."""
     for preset in PRESETS.values():
         p = preset.scenario
-        if p.data_key() == scenario.data_key() and p.mtl_key() == scenario.mtl_key():
+        if p.task_spec() == scenario.task_spec() and p.mtl_key() == scenario.mtl_key():
             return preset
     return None

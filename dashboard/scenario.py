@@ -136,6 +136,39 @@ _CROSS_CHECKED = {"n_unrelated", "k", "x_feature", "y_feature"}
 
 
 @dataclass(frozen=True)
+class TaskSpec:
+    """A task set to draw: frozen, hashable and picklable, it travels unchanged from a scenario
+    through the caches and the worker processes to `make`.
+
+    The fields are `mtl_core.make_tasks`'s arguments, ``n_train`` with one size per task.
+    """
+
+    n_tasks: int
+    n_features: int
+    n_train: tuple[int, ...]
+    n_test: int
+    relatedness: float
+    n_unrelated: int
+    label_noise: float
+    class_balance: float
+    intercept_spread: float
+    family: str
+    seed: int
+
+    def make_tasks_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of `mtl_core.make_tasks` (``n_train`` one number when all tasks share it)."""
+        kw = asdict(self)
+        kw["n_train"] = list(self.n_train) if len(set(self.n_train)) > 1 else self.n_train[0]
+        return kw
+
+    def make(self):
+        """The task set (`mtl_core.TaskSet`); raises the engine's ValueError for settings it refuses."""
+        from mtl_core import make_tasks
+
+        return make_tasks(**self.make_tasks_kwargs())
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything that determines the figures of every page.
 
@@ -190,27 +223,18 @@ class Scenario:
     def mtl_name(self) -> str:
         return MODELS[self.model].name
 
-    def make_tasks_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of `mtl_core.make_tasks` for this scenario."""
-        return {
-            "n_tasks": int(self.n_tasks),
-            "n_features": int(self.n_features),
-            "n_train": self.n_train_list if self.poor_task_n else int(self.n_train),
-            "n_test": int(self.n_test),
-            "relatedness": float(self.relatedness),
-            "n_unrelated": int(self.n_unrelated),
-            "label_noise": float(self.label_noise),
-            "class_balance": float(self.class_balance),
-            "intercept_spread": float(self.intercept_spread),
-            "family": self.family,
-            "seed": int(self.seed),
-        }
+    def task_spec(self) -> "TaskSpec":
+        """The scenario's task set as a frozen spec: what `mtl_core.make_tasks` depends on, and nothing else."""
+        return TaskSpec(
+            n_tasks=int(self.n_tasks), n_features=int(self.n_features), n_train=tuple(self.n_train_list),
+            n_test=int(self.n_test), relatedness=float(self.relatedness), n_unrelated=int(self.n_unrelated),
+            label_noise=float(self.label_noise), class_balance=float(self.class_balance),
+            intercept_spread=float(self.intercept_spread), family=self.family, seed=int(self.seed),
+        )
 
-    def data_key(self) -> tuple:
-        """Hashable key of the task set (what `make_tasks` depends on)."""
-        kw = self.make_tasks_kwargs()
-        kw["n_train"] = tuple(self.n_train_list)
-        return tuple(sorted(kw.items()))
+    def make_tasks_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of `mtl_core.make_tasks` for this scenario (see `TaskSpec`)."""
+        return self.task_spec().make_tasks_kwargs()
 
     def mtl_key(self) -> tuple:
         """Hashable key of the MTL model specification."""

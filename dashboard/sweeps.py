@@ -16,7 +16,7 @@ import pandas as pd
 from mtl_core import MeanRegularizedMTL, PooledLogistic, SingleTaskLogistic
 from mtl_core import experiments
 
-from .scenario import Scenario
+from .scenario import Scenario, TaskSpec
 
 Progress = Callable[[int, int], None]
 
@@ -96,19 +96,10 @@ def learning_curve(summary: pd.DataFrame, relatedness: float) -> pd.DataFrame:
     return summary[np.isclose(rel, nearest)].sort_values(["model", "n_train"]).reset_index(drop=True)
 
 
-def run_lambda_path(scenario: Scenario, repeats: int = DEFAULT_REPEATS, progress: Progress | None = None):
-    """`experiments.lambda_path` at the scenario's settings (every task draw shared by all lams)."""
-    kw = scenario.make_tasks_kwargs()
-    kw.pop("seed")
-    return experiments.lambda_path(lams=list(LAMS), repeats=repeats, seed=scenario.seed, progress=progress, **kw)
-
-
-def run_lambda_path_from_key(data_key: tuple, repeats: int = DEFAULT_REPEATS, progress: Progress | None = None):
-    """`run_lambda_path` for the task set given by `Scenario.data_key()`."""
-    kw = dict(data_key)
+def run_lambda_path(spec: TaskSpec, repeats: int = DEFAULT_REPEATS, progress: Progress | None = None):
+    """`experiments.lambda_path` on draws of the task set ``spec`` (every draw shared by all lams)."""
+    kw = spec.make_tasks_kwargs()
     seed = kw.pop("seed")
-    sizes = list(kw.pop("n_train"))
-    kw["n_train"] = sizes if len(set(sizes)) > 1 else sizes[0]
     return experiments.lambda_path(lams=list(LAMS), repeats=repeats, seed=seed, progress=progress, **kw)
 
 

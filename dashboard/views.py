@@ -22,7 +22,7 @@ from typing import NamedTuple
 from mtl_core import TaskSet
 
 from . import compute, export
-from .scenario import Scenario
+from .scenario import Scenario, TaskSpec
 
 #: Scenario fields that only the gradient-descent training depends on.
 TRAINING_FIELDS = ("learning_rate", "n_epochs")
@@ -97,13 +97,13 @@ class CompareSummary:
 
 
 @lru_cache(maxsize=8)
-def taskset(data_key: tuple) -> TaskSet:
-    return compute.make_taskset_from_key(data_key)
+def taskset(spec: TaskSpec) -> TaskSet:
+    return compute.make_taskset(spec)
 
 
 @lru_cache(maxsize=48)
-def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
-    return compute.fit_exact(taskset(data_key), role, mtl_key)
+def exact_fit(spec: TaskSpec, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
+    return compute.fit_exact(taskset(spec), role, mtl_key)
 
 
 def summarize(data: compute.CompareData) -> CompareSummary:
@@ -128,11 +128,9 @@ def summarize(data: compute.CompareData) -> CompareSummary:
 
 @lru_cache(maxsize=8)
 def _summary(neutral: Scenario) -> CompareSummary:
-    data_key = neutral.data_key()
-    exact = {
-        role: exact_fit(data_key, role, neutral.mtl_key() if role == "mtl" else None) for role in compute.ROLES
-    }
-    return summarize(compute.assemble(neutral, taskset(data_key), exact, {}))
+    spec = neutral.task_spec()
+    exact = {role: exact_fit(spec, role, neutral.mtl_key() if role == "mtl" else None) for role in compute.ROLES}
+    return summarize(compute.assemble(neutral, taskset(spec), exact, {}))
 
 
 def compare_summary(scenario: Scenario, prefetch: tuple[str, ...] = ()) -> CompareSummary:

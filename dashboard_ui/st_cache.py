@@ -1,14 +1,17 @@
 """Bounded Streamlit caches around the pure computations (the only Streamlit-aware compute module).
 
-Keys are plain tuples (`Scenario.data_key()`, `Scenario.mtl_key()`, ...), so
-hashing is cheap and moving back to a setting is instant.  Fits are cached one
-by one, so changing only the MTL model refits only the MTL model, and changing
-only the learning rate re-runs only the gradient-descent training.
+The scenario's frozen specs (`Scenario.task_spec()`, `Scenario.mtl_key()`)
+travel unchanged into the cached functions; each cache is keyed on one string
+made from them (Streamlit hashes a string much faster than nested objects) and
+takes the spec itself as an unhashed ``_`` argument, so nothing is encoded and
+decoded on the way.  Fits are cached one by one, so changing only the MTL model
+refits only the MTL model, and changing only the learning rate re-runs only the
+gradient-descent training.  The Models page takes the Compare page's fits of
+the scenario's own models from the shared summary instead of fitting them again.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import replace
 from typing import Any, Callable
@@ -19,50 +22,43 @@ import streamlit as st
 from mtl_core import TaskSet
 
 from dashboard import compute, offload, sweeps, views
-from dashboard.scenario import Scenario
+from dashboard.scenario import Scenario, TaskSpec
 
 TTL = 60 * 60  # seconds
 _BASELINE_KEY = None  # STL and pooled do not depend on the MTL choice
 
 
-def _dumps(key: tuple | None) -> str:
-    """A cache key as one string (Streamlit hashes a string much faster than nested tuples)."""
-    return json.dumps(key)
-
-
-def _loads(text: str) -> tuple | None:
-    def tup(x):
-        return tuple(tup(v) for v in x) if isinstance(x, list) else x
-
-    value = json.loads(text)
-    return None if value is None else tup(value)
+def _key(*parts: Any) -> str:
+    """One string for a cache key: the frozen specs' repr (deterministic for their plain fields)."""
+    return repr(parts)
 
 
 @st.cache_data(max_entries=48, ttl=TTL, show_spinner=False)
-def _taskset(data_key: str) -> TaskSet:
-    return compute.make_taskset_from_key(_loads(data_key))
+def _taskset(key: str, _spec: TaskSpec) -> TaskSet:
+    return compute.make_taskset(_spec)
 
 
-def taskset(data_key: tuple) -> TaskSet:
-    return _taskset(_dumps(data_key))
-
-
-@st.cache_data(max_entries=160, ttl=TTL, show_spinner=False)
-def _exact_fit(data_key: str, role: str, mtl_key: str) -> compute.FitOutcome:
-    return compute.fit_exact(_taskset(data_key), role, _loads(mtl_key))
-
-
-def exact_fit(data_key: tuple, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
-    return _exact_fit(_dumps(data_key), role, _dumps(mtl_key))
+def taskset(spec: TaskSpec) -> TaskSet:
+    return _taskset(_key(spec), spec)
 
 
 @st.cache_data(max_entries=160, ttl=TTL, show_spinner=False)
-def _gd_fit(data_key: str, role: str, mtl_key: str, strength: float, lr: float, epochs: int) -> compute.FitOutcome:
-    return compute.fit_gd(_taskset(data_key), role, _loads(mtl_key), strength, lr, epochs)
+def _exact_fit(key: str, _spec: TaskSpec, role: str, _mtl_key: tuple | None) -> compute.FitOutcome:
+    return compute.fit_exact(taskset(_spec), role, _mtl_key)
 
 
-def gd_fit(data_key: tuple, role: str, mtl_key: tuple | None, strength: float, lr: float, epochs: int) -> compute.FitOutcome:
-    return _gd_fit(_dumps(data_key), role, _dumps(mtl_key), float(strength), float(lr), int(epochs))
+def exact_fit(spec: TaskSpec, role: str, mtl_key: tuple | None) -> compute.FitOutcome:
+    return _exact_fit(_key(spec, role, mtl_key), spec, role, mtl_key)
+
+
+@st.cache_data(max_entries=160, ttl=TTL, show_spinner=False)
+def _gd_fit(key: str, _spec: TaskSpec, role: str, _mtl_key: tuple | None, strength: float, lr: float,
+            epochs: int) -> compute.FitOutcome:
+    return compute.fit_gd(taskset(_spec), role, _mtl_key, strength, lr, epochs)
+
+
+def gd_fit(spec: TaskSpec, role: str, mtl_key: tuple | None, strength: float, lr: float, epochs: int) -> compute.FitOutcome:
+    return _gd_fit(_key(spec, role, mtl_key), spec, role, mtl_key, float(strength), float(lr), int(epochs))
 
 
 def _role_key(scenario: Scenario, role: str) -> tuple | None:
@@ -111,7 +107,7 @@ def _trained_data(key: str, _scenario: Scenario) -> compute.CompareData:
     data = compare_summary(_scenario).data
     gd = {
         role: gd_fit(
-            _scenario.data_key(), role, _role_key(_scenario, role), compute.chosen_strength(data.exact[role].model),
+            _scenario.task_spec(), role, _role_key(_scenario, role), compute.chosen_strength(data.exact[role].model),
             float(_scenario.learning_rate), int(_scenario.n_epochs),
         )
         for role in compute.ROLES
@@ -167,13 +163,15 @@ def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[
 
 
 def structure_fit(scenario: Scenario, model_key: str, strength: float | None) -> compute.FitOutcome:
-    """Fit of one MTL formulation for the Models page (shares the Compare page's cache)."""
-    spec = scenario.replace(model=model_key, strength=strength).mtl_key()
-    return exact_fit(scenario.data_key(), "mtl", spec)
+    """Fit of one MTL formulation for the Models page: the scenario's own is the Compare page's fit."""
+    if model_key == scenario.model and strength == scenario.strength:
+        return compare_summary(scenario).data.exact["mtl"]
+    return exact_fit(scenario.task_spec(), "mtl", scenario.replace(model=model_key, strength=strength).mtl_key())
 
 
 def stl_fit(scenario: Scenario) -> compute.FitOutcome:
-    return exact_fit(scenario.data_key(), "stl", _BASELINE_KEY)
+    """STL's fit on the scenario's tasks: the Compare page's."""
+    return compare_summary(scenario).data.exact["stl"]
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner=False)
@@ -182,12 +180,12 @@ def sweep_summary(spec: sweeps.SweepSpec, _progress: Callable[[int, int], None] 
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner=False)
-def _lambda_path(data_key: str, repeats: int, _progress: Callable[[int, int], None] | None = None) -> Any:
-    return sweeps.run_lambda_path_from_key(_loads(data_key), repeats=repeats, progress=_progress)
+def _lambda_path(key: str, _spec: TaskSpec, repeats: int, _progress: Callable[[int, int], None] | None = None) -> Any:
+    return sweeps.run_lambda_path(_spec, repeats=repeats, progress=_progress)
 
 
-def lambda_path(data_key: tuple, repeats: int, _progress: Callable[[int, int], None] | None = None) -> Any:
-    return _lambda_path(_dumps(data_key), repeats, _progress=_progress)
+def lambda_path(spec: TaskSpec, repeats: int, _progress: Callable[[int, int], None] | None = None) -> Any:
+    return _lambda_path(_key(spec), spec, repeats, _progress=_progress)
 
 
 @st.cache_resource

@@ -29,7 +29,7 @@ for col, (key, spec) in zip((c1, c2), BASELINES.items()):
         st.markdown(spec.explanation)
 
 try:
-    ts = st_cache.taskset(scenario.data_key())
+    ts = st_cache.taskset(scenario.task_spec())
     stl = st_cache.stl_fit(scenario).model
 except (ValueError, RuntimeError) as exc:
     st.error(f"These settings cannot be used: {exc}")

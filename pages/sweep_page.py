@@ -49,7 +49,7 @@ if not run:
 if run:
     try:
         summary = st_cache.with_progress("Sweeping relatedness × training samples", st_cache.sweep_summary, spec)
-        path = st_cache.with_progress("Computing the λ path", st_cache.lambda_path, scenario.data_key(), repeats)
+        path = st_cache.with_progress("Computing the λ path", st_cache.lambda_path, scenario.task_spec(), repeats)
     except (ValueError, RuntimeError) as exc:
         st.error(f"The sweep could not run with these settings: {exc}")
         st.stop()

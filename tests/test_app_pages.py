@@ -240,12 +240,37 @@ def test_presenter_mode_hides_controls():
 def test_engine_errors_are_shown_as_messages(monkeypatch):
     from dashboard import compute
 
-    def boom(key):
+    def boom(spec):
         raise ValueError("n_tasks must be an integer in [1, 20], got 99")
 
-    monkeypatch.setattr(compute, "make_taskset_from_key", boom)
+    monkeypatch.setattr(compute, "make_taskset", boom)
     at = new_app({"seed": "4242"}).run()  # a scenario no other test has cached
     assert not at.exception
     assert any("cannot be used" in e.value for e in at.error)
     at.switch_page(MODELS).run()
     assert not at.exception and at.error
+
+
+def test_models_page_reuses_the_compare_fits(monkeypatch):
+    """The Models page takes STL's and the selected model's fits from the Compare page's summary."""
+    from dashboard import compute
+    from mtl_core.models.registry import MTL_MODELS
+
+    calls = []
+    real = compute.fit_exact
+
+    def counting(taskset, role, mtl_key):
+        calls.append((role, mtl_key))
+        return real(taskset, role, mtl_key)
+
+    monkeypatch.setattr(compute, "fit_exact", counting)
+    at = new_app({"seed": "31337", "tasks": "3", "features": "2", "n": "12"}).run()  # a scenario no other test uses
+    assert not at.exception
+    scenario = at.session_state["scenario"]
+    on_compare = len(calls)
+    assert ("stl", None) in calls and ("mtl", scenario.mtl_key()) in calls
+    at.switch_page(MODELS).run()
+    assert not at.exception
+    later = calls[on_compare:]
+    assert ("stl", None) not in later and ("mtl", scenario.mtl_key()) not in later, later
+    assert len(later) == len(MTL_MODELS) - 1  # only the other formulations' structure views

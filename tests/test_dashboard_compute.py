@@ -84,7 +84,7 @@ def test_cross_validation_impossible_falls_back_with_a_note():
 def test_every_mtl_model_fits_with_auto_or_falls_back():
     from mtl_core.models.registry import MTL_MODELS
 
-    ts = compute.make_taskset(Scenario(n_tasks=3))
+    ts = compute.make_taskset(Scenario(n_tasks=3).task_spec())
     for key in MTL_MODELS:
         if key == "shared_hidden":
             continue  # cross-validating the network takes ~30 s; its fixed-strength fits run elsewhere
@@ -93,14 +93,14 @@ def test_every_mtl_model_fits_with_auto_or_falls_back():
 
 
 def test_gd_divergence_is_a_message_not_an_exception():
-    ts = compute.make_taskset(Scenario())
+    ts = compute.make_taskset(Scenario().task_spec())
     out = compute.fit_gd(ts, "stl", None, 0.01, learning_rate=1e308, n_epochs=20)
     assert not out.ok and "learning rate" in out.error
     assert compute.fit_gd(ts, "stl", None, 0.01, learning_rate=5.0, n_epochs=20).ok
 
 
 def test_engine_value_errors_become_messages():
-    ts = compute.make_taskset(Scenario(n_tasks=2, n_features=2))
+    ts = compute.make_taskset(Scenario(n_tasks=2, n_features=2).task_spec())
     out = compute.fit_exact(ts, "mtl", ("shared_subspace", 0.01, ("k", 5)))
     assert not out.ok and "k must be" in out.error
 
@@ -136,7 +136,7 @@ def test_task_metrics_equal_the_engines_score_and_log_loss():
     from dashboard.compute import fit_exact, make_taskset, task_metrics
 
     scenario = Scenario(n_tasks=5, n_features=3, n_train=30, poor_task_n=6)  # tasks of different sizes
-    ts = make_taskset(scenario)
+    ts = make_taskset(scenario.task_spec())
     model = fit_exact(ts, "mtl", scenario.mtl_key()).model
     got = task_metrics(model, ts)
     np.testing.assert_array_equal(got["train_accuracy"], model.score(ts.X_train, ts.y_train))

@@ -81,7 +81,7 @@ def test_geometry_helpers():
 
 def test_structure_figures_for_every_model():
     s = Scenario(n_tasks=3, n_features=3, n_unrelated=1)
-    ts = compute.make_taskset(s)
+    ts = compute.make_taskset(s.task_spec())
     stl = compute.fit_exact(ts, "stl", None).model
     for key, info in MTL_MODELS.items():
         spec = s.replace(model=key, strength=info.view_strength, k=2, n_hidden=4).mtl_key()
@@ -98,7 +98,7 @@ def test_sweep_figures():
     assert all(h["zmin"] == -h["zmax"] for h in heats)  # diverging colours centred at 0
     assert any("−" in t or "+" in t for h in heats for t in np.ravel(h["text"]))
     check_figure(learning_curve_figure(sweeps.learning_curve(summary, 0.8), s, spec))
-    path = sweeps.run_lambda_path(s.replace(n_tasks=3), repeats=2)
+    path = sweeps.run_lambda_path(s.replace(n_tasks=3).task_spec(), repeats=2)
     check_figure(lambda_path_figure(path, s, 2))
 
 

@@ -99,10 +99,10 @@ def test_make_tasks_kwargs_and_poor_task():
 
 def test_keys_separate_data_from_model_and_view():
     s = Scenario()
-    assert s.replace(show_pooled=False, x_feature=0).data_key() == s.data_key()
-    assert s.replace(model="low_rank").data_key() == s.data_key()
+    assert s.replace(show_pooled=False, x_feature=0).task_spec() == s.task_spec()
+    assert s.replace(model="low_rank").task_spec() == s.task_spec()
     assert s.replace(model="low_rank").mtl_key() != s.mtl_key()
-    assert s.replace(seed=3).data_key() != s.data_key()
+    assert s.replace(seed=3).task_spec() != s.task_spec()
 
 
 def test_from_engine_kwargs_matches_the_cli():
