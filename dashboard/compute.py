@@ -60,6 +60,7 @@ class FitOutcome:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     metrics: dict[str, np.ndarray] | None = None  # per-task accuracy and loss, computed once with the fit
+    fallback: bool = False  # "auto" could not run: the strength was fixed at the model's fallback value
 
     @property
     def ok(self) -> bool:
@@ -121,6 +122,7 @@ def fit_exact(taskset: TaskSet, role: str, mtl_key: tuple) -> FitOutcome:
     model_key = mtl_key[0] if mtl_key else "mean_regularized"
     model = model_for(role, mtl_key)
     notes: list[str] = []
+    fallback_used = False
     try:
         try:
             model, notes = _fit(model, taskset, eval_set=False)
@@ -142,9 +144,11 @@ def fit_exact(taskset: TaskSet, role: str, mtl_key: tuple) -> FitOutcome:
             else:
                 why = f"cross-validation failed in the engine ({exc})"
             notes.insert(0, f"{model.name}: {why}, so {STRENGTH_SYMBOL[name]} was fixed at {fmt_strength(fallback)}.")
+            fallback_used = True
     except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
         return FitOutcome(None, error=f"{role_name(role, model_key)} could not be fitted: {exc}", seconds=time.perf_counter() - start)
-    return FitOutcome(model, notes=notes, seconds=time.perf_counter() - start, metrics=task_metrics(model, taskset))
+    return FitOutcome(model, notes=notes, seconds=time.perf_counter() - start, metrics=task_metrics(model, taskset),
+                      fallback=fallback_used)
 
 
 def task_metrics(model: Any, taskset: TaskSet) -> dict[str, np.ndarray]:
@@ -373,7 +377,7 @@ def notice(data: CompareData) -> list[str]:
         out.append(f"**{mtl}** is **{abs(100 * mean_gap):.1f} points {word}** than STL on average (test accuracy).")
     strength = chosen_strength(data.model("mtl"))
     sname = MODELS[sc.model].strength
-    if sc.strength is None and not any(n.startswith(mtl) and "was fixed at" in n for n in data.notes):
+    if sc.strength is None and not data.exact["mtl"].fallback:
         how = MODELS[sc.model].auto_rule.replace("chosen by ", "", 1)
         out.append(f"{STRENGTH_SYMBOL[sname]} = {fmt_strength(float(strength))} was chosen for it by {how}.")
     elif sc.strength is not None:

@@ -6,7 +6,7 @@
   scenario, the "what to notice" notes, every figure of a page and its table;
 - `static_image`: PNG / SVG / PDF on the server through kaleido (needs a
   Chromium); kaleido's shared sync server is not thread-safe, so every call
-  holds a lock (the app passes a lock shared by all sessions);
+  holds one process-wide lock, shared by every session of the server;
 - `export_scenario_figures`: the command line's entry point.
 """
 
@@ -205,7 +205,7 @@ def stop_server() -> None:
 
 def static_image(
     fig: go.Figure, fmt: str = "png", *, scale: float = PNG_SCALE, width: int = EXPORT_WIDTH,
-    height: int | None = None, lock: threading.Lock | None = None,
+    height: int | None = None,
 ) -> bytes:
     """The figure as PNG / SVG / PDF bytes, rendered by kaleido on this machine.
 
@@ -228,7 +228,7 @@ def static_image(
     opts = {"format": fmt, "width": width, "height": height or layout.get("height") or 600, "scale": scale if fmt == "png" else 1}
     # an animated figure exports its first displayed state; drop the frames to keep the file small
     spec.pop("frames", None)
-    with (lock or _LOCK):
+    with _LOCK:  # one per process: kaleido's shared server mixes up concurrent calls
         _ensure_server()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

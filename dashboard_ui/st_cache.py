@@ -188,12 +188,6 @@ def lambda_path(spec: TaskSpec, repeats: int, _progress: Callable[[int, int], No
     return _lambda_path(_key(spec), spec, repeats, _progress=_progress)
 
 
-@st.cache_resource
-def kaleido_lock() -> threading.Lock:
-    """One lock for the whole server: kaleido's shared sync server is not thread-safe across sessions."""
-    return threading.Lock()
-
-
 class ProgressCounter:
     """Progress reported by a computation running in a worker thread (read by the script thread)."""
 

@@ -425,7 +425,6 @@ def export_section(
     sections: list[tuple[str, str, go.Figure, str]],
     table: pd.DataFrame | None,
     notes: list[str],
-    lock: Any,
     intro: str = "",
     csv: str | None = None,
 ) -> None:
@@ -466,7 +465,7 @@ def export_section(
         fig = next(f for k, _, f, _ in sections if k == which)
         mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
         st.download_button(
-            f"Make and download {fmt.upper()}", data=lambda: static_image(fig, fmt, lock=lock),
+            f"Make and download {fmt.upper()}", data=lambda: static_image(fig, fmt),
             file_name=f"{file_stem(page, which, scenario)}.{fmt}", mime=mime, key=f"dl_static_{page}",
             on_click="ignore", icon=":material/image:",
         )

@@ -106,5 +106,4 @@ if export_tab and export_tab[0].open:
             "similarity": ("Similarity of the task weights", ""),
         }
         sections = [(name, *headings[name][:1], fig, headings[name][1]) for name, fig in figs.items()]
-        ui.export_section(PAGE, "MTL vs STL: Compare", scenario, sections, data.table, sentences,
-                          st_cache.kaleido_lock(), csv=summary.csv)
+        ui.export_section(PAGE, "MTL vs STL: Compare", scenario, sections, data.table, sentences, csv=summary.csv)

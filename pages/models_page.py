@@ -62,4 +62,4 @@ for key, info in MTL_MODELS.items():
     sections.append((f"structure-{key}", info.label, fig, info.structure))
 
 if not ui.presenter() and sections:
-    ui.export_section(PAGE, "MTL vs STL: Models", scenario, sections, None, [], st_cache.kaleido_lock())
+    ui.export_section(PAGE, "MTL vs STL: Models", scenario, sections, None, [])

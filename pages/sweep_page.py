@@ -78,4 +78,4 @@ if run:
     if st.toggle("Show the sweep summary table", key="sweep_show_table"):
         st.dataframe(summary, hide_index=True, width="stretch")
     if not ui.presenter():
-        ui.export_section(PAGE, "MTL vs STL: Sweep", scenario, sections, summary, notes, st_cache.kaleido_lock())
+        ui.export_section(PAGE, "MTL vs STL: Sweep", scenario, sections, summary, notes)
