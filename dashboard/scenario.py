@@ -496,7 +496,7 @@ _ONE_BASED = {name for name, spec in FIELD_SPECS.items() if spec.kind == "featur
 def _to_text(name: str, value: Any) -> str:
     if name == "strength":
         return "auto" if value is None else repr(float(value))
-    if name == "show_pooled":
+    if FIELD_SPECS[name].kind == "bool":
         return "1" if value else "0"
     if name in _ONE_BASED:
         return str(int(value) + 1)
@@ -541,7 +541,7 @@ def _from_text(name: str, text: str) -> Any:
         if text.strip().lower() in ("auto", "cv", ""):
             return None
         return _parse_float(text)
-    if name == "show_pooled":
+    if FIELD_SPECS[name].kind == "bool":
         t = text.strip().lower()
         if t in ("1", "true", "yes", "on"):
             return True
@@ -571,7 +571,7 @@ def _coerce(name: str, raw: Any) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
             raise ValueError('use a number or "auto"')
         return float(raw)
-    if name == "show_pooled":
+    if FIELD_SPECS[name].kind == "bool":
         if not isinstance(raw, bool):
             raise ValueError("use true or false")
         return raw
