@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.scenario import Scenario
 
+pytestmark = pytest.mark.app
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 

@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard.presets import PRESETS
 from dashboard.scenario import Scenario
 
+pytestmark = pytest.mark.app
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SWEEP = "pages/sweep_page.py"
 MODELS = "pages/models_page.py"

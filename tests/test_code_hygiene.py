@@ -121,16 +121,3 @@ def test_checker_detects_offenders(tmp_path, monkeypatch):
     assert unbounded_caches() == ["bad.py:5 f (st.cache_data without max_entries/ttl)"]
     assert global_random_state_uses() == ["bad.py:6 np.random.rand"]
     assert unbounded_lru_caches() == ["bad.py:15 h (lru_cache(maxsize=None))"]
-
-
-def test_only_the_ui_layer_and_the_pages_import_streamlit():
-    """`dashboard` is the app's logic without Streamlit; `dashboard_ui` and the pages are the Streamlit-bound layer."""
-    offenders = []
-    for path in (ROOT / "dashboard").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if any(n == "streamlit" or n.startswith("streamlit.") or n.startswith("dashboard_ui") for n in names):
-                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert offenders == []
-    assert any("streamlit" in p.read_text() for p in (ROOT / "dashboard_ui").rglob("*.py"))

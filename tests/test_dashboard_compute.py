@@ -1,11 +1,12 @@
-"""Fits, results table, captions, presets' lessons and the sweep helpers (no Streamlit)."""
+"""The Compare page's fits (`dashboard.compute`): results table, notes, fallbacks and errors as messages (no Streamlit).
+
+The presets' lessons are tested in test_presets.py, the sweep helpers in test_sweeps.py, the views in test_views.py."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import compute, sweeps
-from dashboard.presets import PRESETS, matching_preset, mean_table
+from dashboard import compute
 from dashboard.scenario import Scenario
 
 TABLE_COLUMNS = ["model", "task", "task_name", "related", "n_train", "train_accuracy", "test_accuracy",
@@ -36,37 +37,6 @@ def test_notice_speaks_in_points(default_data):
     sentences = compute.notice(default_data)
     assert sentences and "points" in sentences[0]
     assert any("Bayes" in s or "No classifier" in s for s in sentences)
-
-
-@pytest.mark.parametrize("key", list(PRESETS))
-def test_every_preset_shows_its_lesson(key):
-    preset = PRESETS[key]
-    data = compute.compare_scenario(preset.scenario, with_gd=False)
-    assert all(o.ok for o in data.exact.values())
-    assert preset.check(data.table), data.table.pivot(index="task", columns="model", values="test_accuracy")
-    assert matching_preset(preset.scenario) is preset
-
-
-#: Seeds other than the presets' own on which every lesson must hold on average.
-OTHER_SEEDS = range(100, 110)
-
-
-@pytest.mark.parametrize("key", list(PRESETS))
-def test_every_preset_lesson_holds_on_average_over_other_seeds(key):
-    preset = PRESETS[key]
-    tables = [compute.compare_scenario(preset.scenario.replace(seed=s), with_gd=False).table for s in OTHER_SEEDS]
-    mean = mean_table(tables)
-    assert preset.check(mean), mean.pivot(index="task", columns="model", values="test_accuracy")
-
-
-def test_preset_checks_can_fail():
-    """Each check rejects the opposite lesson: a table where MTL equals STL everywhere."""
-    table = compute.compare_scenario(PRESETS["few_related"].scenario, with_gd=False).table.copy()
-    stl = table[table.model == "STL"].set_index("task")["test_accuracy"]
-    flat = table.copy()
-    flat["test_accuracy"] = [stl[t] if m != "Pooled" else a for m, t, a in zip(flat.model, flat.task, flat.test_accuracy)]
-    for key in ("few_related", "negative_transfer", "outlier_task", "data_poor_task"):
-        assert not PRESETS[key].check(flat), key
 
 
 def test_cross_validation_impossible_falls_back_with_a_note():
@@ -112,26 +82,6 @@ def test_cosine_helpers():
     assert np.allclose(compute.cosine_to_truth(W[:2], np.array([[2.0, 0.0], [0.0, -1.0]])), [1, -1])
 
 
-def test_sweep_spec_contains_the_scenario_and_threads_match_one_call():
-    s = Scenario(relatedness=0.65, n_train=12)
-    spec = sweeps.sweep_spec(s, repeats=2)
-    assert 0.65 in spec.relatedness and 12 in spec.n_train
-    small = sweeps.SweepSpec((0.0, 1.0), (5, 10), 2, 0, 1.0, spec.data)
-    summary = sweeps.run_sweep(small, progress=lambda d, t: None)
-    from mtl_core import experiments
-
-    one = experiments.sweep(relatedness=[0.0, 1.0], n_train=[5, 10], models=sweeps.sweep_models(small), repeats=2,
-                            seed=0, **small.data_kwargs).summary
-    cols = ["relatedness", "n_train", "model"]
-    a = summary.sort_values(cols).reset_index(drop=True)
-    b = one.sort_values(cols).reset_index(drop=True)
-    assert np.allclose(a["gap_mean"], b["gap_mean"]) and np.allclose(a["mean_accuracy"], b["mean_accuracy"])
-    curve = sweeps.learning_curve(summary, 0.9)
-    assert set(curve["relatedness"]) == {1.0}
-    assert sweeps.sweep_notice(summary, s)
-    assert 0 < sweeps.estimate_seconds(sweeps.sweep_spec(Scenario())) < 8
-
-
 def test_task_metrics_equal_the_engines_score_and_log_loss():
     from dashboard.compute import fit_exact, make_taskset, task_metrics
 
@@ -144,79 +94,3 @@ def test_task_metrics_equal_the_engines_score_and_log_loss():
     np.testing.assert_allclose(got["train_loss"], model.log_loss(ts.X_train, ts.y_train), rtol=1e-12)
     np.testing.assert_allclose(got["test_loss"], model.log_loss(ts.X_test, ts.y_test), rtol=1e-12)
     assert len(set(got["train_accuracy"].round(6))) > 1  # per task, not one number repeated
-
-
-# ----------------------------------------------------------------------------- honest words (issue 12)
-
-
-def _summary(rows: list[tuple]) -> pd.DataFrame:
-    """Sweep summary rows ``(model, relatedness, n_train, gap_mean, gap_low, gap_high)`` (accuracy fractions)."""
-    return pd.DataFrame(rows, columns=["model", "relatedness", "n_train", "gap_mean", "gap_low", "gap_high"])
-
-
-def test_gap_verdict_needs_the_whole_interval_on_one_side():
-    assert sweeps.gap_verdict(0.01, 0.03) == sweeps.BETTER
-    assert sweeps.gap_verdict(-0.03, -0.01) == sweeps.WORSE
-    assert sweeps.gap_verdict(-0.05, 0.01) == sweeps.UNCLEAR
-    assert sweeps.gap_verdict(-0.05, 0.0) == sweeps.UNCLEAR  # touching 0 is not excluding it
-    assert sweeps.gap_verdict(float("nan"), float("nan")) == sweeps.UNCLEAR  # one draw: no interval
-
-
-def test_sweep_notice_says_negative_transfer_only_where_the_interval_excludes_0():
-    mtl = sweeps.MTL_LABEL
-    noisy = _summary([
-        (mtl, 0.0, 5, -0.04, -0.09, 0.01), (mtl, 1.0, 5, 0.03, -0.01, 0.07),
-        (mtl, 0.0, 80, 0.0, -0.01, 0.01), (mtl, 1.0, 80, 0.002, -0.005, 0.009),
-        ("Pooled", 0.0, 5, -0.03, -0.08, 0.02), ("Pooled", 0.0, 80, -0.02, -0.05, 0.01),
-        ("Pooled", 1.0, 5, 0.05, 0.01, 0.09), ("Pooled", 1.0, 80, 0.0, -0.01, 0.01),
-    ])
-    text = " ".join(sweeps.sweep_notice(noisy, Scenario()))
-    assert "negative transfer" not in text.lower()
-    assert text.count("no clear difference") >= 3  # MTL's best, MTL's worst, pooling
-    assert "−4.0 points" in text and "95% CI −9.0 to +1.0" in text
-    clear = noisy.copy()
-    clear.loc[0, ["gap_low", "gap_high"]] = (-0.06, -0.02)  # MTL at relatedness 0, 5 samples: clearly worse
-    clear.loc[1, ["gap_low", "gap_high"]] = (0.01, 0.05)  # MTL at relatedness 1, 5 samples: clearly better
-    clear.loc[[4, 5], "gap_high"] = (-0.01, -0.005)  # pooling unrelated tasks: clearly worse at both sizes
-    notes = sweeps.sweep_notice(clear, Scenario())
-    assert any(n.startswith("Negative transfer in 1 of 4 cells") and "5 samples per task at relatedness 0.00" in n
-               for n in notes)
-    assert any("clearly better than STL (95% interval above 0) in 1 of 4 cells" in n for n in notes)
-    assert any("Pooling unrelated tasks" in n and "negative transfer in its purest form" in n for n in notes)
-    partly = clear.copy()
-    partly.loc[5, "gap_high"] = 0.01  # pooled at 80 samples: the interval contains 0 again
-    pooled_note = sweeps.sweep_notice(partly, Scenario())[-1]
-    assert "negative transfer (95% interval below 0) with 5 samples per task" in pooled_note
-    assert "no clear difference at the other sizes" in pooled_note
-
-
-def test_lambda_path_caption_explains_a_right_end_off_the_pooled_line():
-    from mtl_core.experiments import LambdaPath
-
-    def lp(end: float, pooled: float) -> LambdaPath:
-        path = pd.DataFrame({"lam": [1e3, 1e-4], "mean_accuracy": [end, 0.8], "accuracy_low": [end - 0.02, 0.78],
-                             "accuracy_high": [end + 0.02, 0.82]})  # unsorted on purpose: the right end is the largest λ
-        refs = pd.DataFrame({"model": ["STL", "Pooled"], "mean_accuracy": [0.8, pooled], "accuracy_low": [0.78, pooled],
-                             "accuracy_high": [0.82, pooled]})
-        return LambdaPath(path, refs, np.array([0.1]), (0.8, 0.78, 0.82), 0.9)
-
-    assert sweeps.lambda_path_ends(lp(0.75, 0.77)) == pytest.approx((75.0, 77.0))
-    above = sweeps.lambda_path_caption(lp(0.78, 0.70))
-    below = sweeps.lambda_path_caption(lp(0.75, 0.77))
-    same = sweeps.lambda_path_caption(lp(0.771, 0.77))
-    for text in (above, below, same):
-        assert "not the pooled model" in text and "one intercept per task" in text
-    assert "beats pooling (70.0%)" in above and "class balance" in above and "own thresholds" not in below
-    assert "below pooling (77.0%)" in below and "few samples" in below
-    assert "Here both reach about the same accuracy" in same and "beats" not in same and "below" not in same
-
-
-def test_a_zero_delta_is_neutral():
-    from dashboard import views
-
-    for tiny in (0.0, 0.04, -0.04, -0.0):
-        assert views.delta_vs_stl(tiny) == ("±0.0 points vs STL", "off", "off"), tiny
-    assert views.delta_vs_stl(0.26) == ("+0.3 points vs STL", "normal", "auto")
-    assert views.delta_vs_stl(-1.24) == ("-1.2 points vs STL", "normal", "auto")
-    m = views.Metric("MTL", "80.0%", *views.delta_vs_stl(0.01))
-    assert m._asdict() == dict(label="MTL", value="80.0%", delta="±0.0 points vs STL", delta_color="off", delta_arrow="off")

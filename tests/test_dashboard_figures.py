@@ -1,4 +1,6 @@
-"""Figure builders and exports: valid plotly, labelled, explicit template, self-contained reports."""
+"""Figure builders (`dashboard.figures`): valid plotly, labelled, explicit template, read-only raw specs.
+
+The exports (HTML reports, static images) are tested in test_export.py."""
 
 import json
 
@@ -6,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import compute, export, sweeps
+from dashboard import compute, sweeps
 from dashboard.figures import VIEW, RawFigure, compare_figures, halfplane, segment
 from dashboard.figures.models import structure_figure
 from dashboard.model_info import mtl_objective
@@ -26,22 +28,15 @@ def check_figure(fig: RawFigure) -> dict:
     return spec
 
 
-@pytest.fixture(scope="module", params=[Scenario(), Scenario(n_features=4, n_tasks=7, n_unrelated=2, x_feature=2, y_feature=0),
-                                        Scenario(family="nonlinear", model="shared_hidden", strength=1e-3, n_epochs=20)],
-                ids=["default", "4d-7tasks", "nonlinear-hidden"])
-def data(request):
-    return compute.compare_scenario(request.param)
-
-
-def test_compare_figures(data):
-    figs = compare_figures(data)
+def test_compare_figures(compare_data):
+    figs = compare_figures(compare_data)
     expected = {"boundaries", "accuracy", "loss", "replay", "similarity"}
     assert expected <= set(figs)
-    assert ("weights" in figs) == (data.scenario.family == "linear")
-    if "weights" in figs and data.scenario.n_features > 2:
+    assert ("weights" in figs) == (compare_data.scenario.family == "linear")
+    if "weights" in figs and compare_data.scenario.n_features > 2:
         # The arrows are the weights on the plotted pair of features, as a share of the whole vector.
         spec = figs["weights"].spec
-        sc, ts = data.scenario, data.taskset
+        sc, ts = compare_data.scenario, compare_data.taskset
         assert f"weight on x{sc.x_feature + 1}" in json.dumps(spec["layout"]) and "divided by the" in json.dumps(spec["layout"])
         true = next(t for t in spec["data"] if t["name"] == "true weights")
         w = ts.true_coef[0]
@@ -49,21 +44,21 @@ def test_compare_figures(data):
     for key, fig in figs.items():
         spec = check_figure(fig)
         text = spec["layout"]["title"]["subtitle"]["text"]
-        assert f"seed {data.scenario.seed}" in text, key
+        assert f"seed {compare_data.scenario.seed}" in text, key
     names = {t.get("name") for t in figs["boundaries"].spec["data"]}
-    assert {"STL boundary", f"{data.name('mtl')} boundary", "true boundary"} <= names
-    if data.scenario.n_features > 2:
-        sc = data.scenario
+    assert {"STL boundary", f"{compare_data.name('mtl')} boundary", "true boundary"} <= names
+    if compare_data.scenario.n_features > 2:
+        sc = compare_data.scenario
         assert f"plane of x{sc.x_feature + 1} and x{sc.y_feature + 1}" in figs["boundaries"].spec["layout"]["title"]["subtitle"]["text"]
     replay = figs["replay"].spec
     assert len(replay["frames"]) >= 2 and replay["layout"]["sliders"][0]["steps"]
     legend = {t.get("name") for t in figs["accuracy"].spec["data"]}
-    assert {"STL", data.name("mtl"), "Pooled"} <= legend
+    assert {"STL", compare_data.name("mtl"), "Pooled"} <= legend
 
 
-def test_boundary_panels_write_the_test_accuracy(data):
-    spec = compare_figures(data)["boundaries"].spec
-    acc = compute.per_model_accuracy(data.table)
+def test_boundary_panels_write_the_test_accuracy(compare_data):
+    spec = compare_figures(compare_data)["boundaries"].spec
+    acc = compute.per_model_accuracy(compare_data.table)
     texts = [a["text"] for a in spec["layout"]["annotations"]]
     expected = f"<b>{100 * acc.loc[1, 'STL']:.1f}%</b>"
     assert expected in texts
@@ -167,53 +162,17 @@ def test_lambda_path_right_end_is_not_called_pooled():
     assert "from STL to pooling" not in fig["layout"]["title"]["text"]
 
 
-def test_chart_config_names_the_file():
-    cfg = export.chart_config("mtl-compare-x", "png")
-    assert cfg["toImageButtonOptions"] == {"format": "png", "filename": "mtl-compare-x", "scale": 3}
-    assert export.chart_config("f", "svg")["toImageButtonOptions"]["format"] == "svg"
+def test_validated_figure_is_a_plotly_figure(compare_data):
+    assert isinstance(compare_figures(compare_data)["accuracy"].validated(), go.Figure)
 
 
-def test_html_report_is_self_contained(data):
-    figs = compare_figures(data)
-    sections = [(k, f, "caption") for k, f in figs.items()]
-    html = export.html_report("Report", data.scenario, sections, data.table, ["**MTL** wins"])
-    assert html.count("Plotly.newPlot") == len(figs)
-    assert html.count("plotly.js v") <= 2  # the bundle is inlined once (its banner)
-    assert "<b>MTL</b> wins" in html and "src=\"http" not in html
-    assert data.scenario.to_json().splitlines()[1].strip()[:10] in html
-
-
-def test_static_export_or_clear_message(tmp_path):
-    s = Scenario(n_tasks=2)
-    if export.find_chromium() is None:
-        with pytest.raises(export.StaticExportUnavailable, match="Chromium"):
-            export.export_scenario_figures(s, tmp_path, formats=("svg",))
-        return
-    paths = export.export_scenario_figures(s, tmp_path, formats=("svg", "html"))
-    names = [p.name for p in paths]
-    assert any(n.startswith("mtl-compare-boundaries-T2-") and n.endswith(".svg") for n in names)
-    assert any(n.endswith(".html") for n in names)
-    assert all(p.stat().st_size > 1000 for p in paths)
-    svg = next(p for p in paths if "accuracy" in p.name).read_text()
-    assert "<svg" in svg and "Test accuracy per task" in svg
-
-
-def test_export_rejects_unknown_formats(tmp_path):
-    with pytest.raises(ValueError, match="Unknown format"):
-        export.export_scenario_figures(Scenario(), tmp_path, formats=("gif",))
-
-
-def test_validated_figure_is_a_plotly_figure(data):
-    assert isinstance(compare_figures(data)["accuracy"].validated(), go.Figure)
-
-
-def test_charts_are_encoded_by_orjson(data):
+def test_charts_are_encoded_by_orjson(compare_data):
     """Streamlit encodes every chart of every rerun with plotly.io.to_json: its default engine is orjson."""
     import json
 
     import plotly.io as pio
 
-    fig = compare_figures(data)["boundaries"]
+    fig = compare_figures(compare_data)["boundaries"]
     default = pio.to_json(fig, validate=False)
     assert default == pio.to_json(fig, validate=False, engine="orjson")
     assert json.loads(default) == json.loads(pio.to_json(fig, validate=False, engine="json"))

@@ -148,6 +148,7 @@ def test_field_table_covers_every_field_once():
                 assert notes == [] and getattr(back, name) == getattr(s, name), (name, bound, notes)
 
 
+@pytest.mark.app
 def test_sidebar_widgets_take_their_words_from_the_field_table():
     from pathlib import Path
 

@@ -35,6 +35,8 @@ from dashboard.scenario import (
     Scenario,
 )
 
+pytestmark = pytest.mark.app
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MODELS = "pages/models_page.py"
 FUZZ = settings(max_examples=14, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
@@ -128,6 +130,7 @@ def _apply(at: AppTest, values: dict) -> None:
 COMPARE_TABS = ["Boundaries & accuracy", "Training replay", "Task weights", "Table & export", "No such tab"]
 
 
+@pytest.mark.slow  # 14 examples: about 10 s
 @FUZZ
 @given(values=sidebar_values, tab=st.sampled_from(COMPARE_TABS), presenter=st.booleans(), n_shown=st.integers(0, 6))
 def test_random_controls_compare_page(values, tab, presenter, n_shown):

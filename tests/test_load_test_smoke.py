@@ -53,6 +53,7 @@ def _assert_server_gone(result: dict) -> None:
     assert not lt.StreamlitServer._group_alive(pid)  # nothing (but zombies) left in its process group
 
 
+@pytest.mark.app
 def test_minimal_app_three_sessions_two_moves(tmp_path):
     result = lt.run_load(_config(lt.MINIMAL_APP, tmp_path), lt.Deadline(180))
 
@@ -71,6 +72,8 @@ def test_minimal_app_three_sessions_two_moves(tmp_path):
     _assert_server_gone(result)
 
 
+@pytest.mark.app
+@pytest.mark.slow  # the real app and a worker process: about 5 s
 def test_dashboard_with_a_worker_process(monkeypatch):
     """The real app, its fits in one worker process: every rerun answers, and the whole tree stops."""
     monkeypatch.setenv("MTL_WORKERS", "1")
@@ -86,6 +89,7 @@ def test_dashboard_with_a_worker_process(monkeypatch):
     _assert_server_gone(result)
 
 
+@pytest.mark.app
 def test_failing_app_is_reported_as_failures(tmp_path):
     app = tmp_path / "failing_app.py"
     app.write_text(

@@ -3,6 +3,8 @@
 Every expected value comes from an independent source: finite differences,
 scikit-learn's ``LogisticRegression`` / ``log_loss``, closed-form optimality
 (KKT) conditions, or the limits of the objectives stated in the docstrings.
+The "auto" strength is tested in test_cv.py and test_evidence.py, the common check over
+every registered model in test_registry.py, bad input in test_validation.py.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from mtl_core import (
     SingleTaskLogistic,
     make_tasks,
 )
-from mtl_core.batch import pack_problems, pack_tasks
-from mtl_core.models.cv import stratified_fold_ids
+from mtl_core.batch import pack_tasks
 
 
 # ----------------------------------------------------------------------------- data
@@ -438,79 +439,7 @@ def test_shared_hidden_beats_chance_on_nonlinear_tasks(activation):
     assert m.hidden_weights_.shape == (2, 6) and m.head_coef_.shape == (3, 6)
 
 
-# ----------------------------------------------------------------------------- "auto" strength
-
-
-@pytest.mark.parametrize("model", [
-    SingleTaskLogistic(alpha="auto"),
-    MeanRegularizedMTL(lam="auto", alpha=0.01, lam_grid=[1e-3, 1e-1, 10.0], selection="cv", cv_repeats=1),
-    LowRankMTL(lam="auto", alpha=0.01, lam_grid=[1e-4, 1e-2, 1.0]),
-], ids=lambda m: m.name)
-def test_auto_strength(model):
-    ts = make_tasks(n_tasks=3, n_features=3, n_train=[20, 30, 25], seed=4)
-    model.fit(ts.X_train, ts.y_train)
-    res = model.cv_results_
-    assert res is not None and res["parameter"] == model._strength
-    grid, loss, acc = np.asarray(res["grid"]), np.asarray(res["mean_loss"]), np.asarray(res["mean_accuracy"])
-    assert loss.shape == acc.shape == grid.shape and np.all(np.isfinite(loss))
-    assert np.all((acc >= 0) & (acc <= 1)) and np.all(loss > 0)
-    chosen = getattr(model, model._strength + "_")
-    assert chosen == res["best"] and chosen in grid
-    i = int(np.flatnonzero(grid == chosen)[0])
-    # Selection rule documented in mtl_core/models/cv.py: the highest held-out accuracy, ties going
-    # to the weakest strength (smallest grid value).
-    best_acc = acc.max()
-    assert acc[i] >= best_acc - 1e-12, (grid, acc, chosen)
-    assert not np.any((acc >= best_acc - 1e-12) & (grid < chosen)), (grid, acc, chosen)
-    # the final model is the plain fit at the chosen value
-    ref = model.clone(**{model._strength: chosen}).fit(ts.X_train, ts.y_train)
-    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-10)
-    assert ref.cv_results_ is None
-
-
-def test_auto_strength_prefers_strong_sharing_for_identical_tasks():
-    """Identical tasks: pooling is right, so CV must not pick the smallest lam of a wide grid."""
-    ts = make_tasks(n_tasks=4, n_features=5, n_train=12, relatedness=1.0, label_noise=0.05, seed=2)
-    m = MeanRegularizedMTL(lam="auto", alpha=0.01, lam_grid=[1e-4, 1e-2, 1.0, 1e2]).fit(ts.X_train, ts.y_train)
-    assert m.lam_ >= 1.0
-
-
-def test_stratified_folds_hold_both_classes():
-    rng = np.random.default_rng(0)
-    probs = []
-    for b in range(2):
-        Xs, ys = [], []
-        for n_t, n_pos in [(17, 6), (9, 2), (30, 15), (5, 1)]:
-            y = np.zeros(n_t, dtype=int)
-            y[rng.choice(n_t, n_pos, replace=False)] = 1
-            Xs.append(rng.normal(size=(n_t, 2)))
-            ys.append(y)
-        probs.append((Xs, ys))
-    batch = pack_problems(probs)
-    k = 3
-    folds = stratified_fold_ids(batch, k, np.random.default_rng(1))
-    assert folds.shape == batch.mask.shape
-    assert np.all(folds[~batch.mask] == -1)
-    for b in range(2):
-        for t in range(4):
-            real = batch.mask[b, t]
-            f, s = folds[b, t][real], batch.s[b, t][real]
-            for cls in (-1.0, 1.0):
-                fc = f[s == cls]
-                count = fc.size
-                if count >= 2:
-                    assert np.all((fc >= 0) & (fc < k))
-                    per_fold = np.bincount(fc, minlength=k)
-                    assert per_fold.max() - per_fold.min() <= 1  # stratified: balanced across folds
-                    if count >= k:
-                        assert np.all(per_fold >= 1)  # every fold holds out this class
-            # every training part keeps both classes of every task
-            for fold in range(k):
-                train = s[f != fold]
-                assert (train > 0).any() and (train < 0).any()
-    # a different seed gives a different assignment
-    other = stratified_fold_ids(batch, k, np.random.default_rng(2))
-    assert not np.array_equal(folds, other)
+# ----------------------------------------------------------------------------- scoring every task
 
 
 @pytest.mark.parametrize("model", [m for m, _ in MODELS_FOR_GRADIENTS], ids=lambda m: type(m).__name__)

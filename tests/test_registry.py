@@ -1,13 +1,10 @@
-"""The model registry (`mtl_core.MODELS`): one check over every registered model, and who reads it."""
+"""The model registry (`mtl_core.MODELS`): one check over every registered model, and who reads it.
+
+That the engine imports nothing of the app is checked in test_layout.py; the app's command line in test_dashboard_cli.py."""
 
 from __future__ import annotations
 
 import inspect
-import io
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +13,6 @@ from mtl_core import MODELS, MTLEstimator, make_tasks
 from mtl_core.cli import MODEL_KEYS
 from mtl_core.models.registry import BASELINES, MTL_MODELS, spec_for_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 QUICK = {"k": 1, "n_hidden": 3}
 
 
@@ -60,40 +56,3 @@ def test_keys_are_unique_and_every_reader_lists_every_model():
         assert Scenario(model=key).mtl_name == spec.name
     with pytest.raises(KeyError):
         spec_for_cli("magic")
-
-
-def test_the_engine_imports_nothing_of_the_app():
-    code = (
-        "import sys, mtl_core, mtl_core.cli, mtl_core.experiments, mtl_core.datasets\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dashboard', 'streamlit', 'plotly', 'kaleido'}))"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
-    # not even lazily, inside a function
-    pattern = re.compile(r"^\s*(from|import)\s+(dashboard|streamlit|plotly|kaleido)\b", re.M)
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "mtl_core").rglob("*.py") if pattern.search(p.read_text())]
-    assert offenders == []
-
-
-def test_dashboard_command_line_exports_a_scenario(tmp_path):
-    from dashboard.cli import main
-
-    out = io.StringIO()
-    code = main(["export", "--n-tasks", "3", "--n-train", "10", "--n-test", "100", "--model", "lowrank", "--lam", "0.05",
-                 "--format", "html", "--out-dir", str(tmp_path)], out=out)
-    assert code == 0, out.getvalue()
-    files = sorted(tmp_path.iterdir())
-    assert files and all(f.suffix == ".html" and f.stat().st_size > 1000 for f in files)
-    assert "MTL (low-rank)" in files[0].read_text()
-    assert "wrote" in out.getvalue()
-
-
-def test_dashboard_command_line_bad_arguments_one_line_status_2(capsys):
-    from dashboard.cli import main
-
-    assert main(["export", "--model", "stl"], out=io.StringIO()) == 2  # a baseline is not an MTL model
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("error:") and "--model" in err
-    proc = subprocess.run([sys.executable, "-m", "mtl_core", "export"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and "invalid choice" in proc.stderr  # moved to python -m dashboard export

@@ -170,6 +170,7 @@ def test_relatedness_angle_endpoints_and_equation():
     assert relatedness_angle(np.nextafter(1.0, 0.0)) == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow  # statistical: 400 seeds per case, 12 cases, about 8 s together
 @pytest.mark.parametrize("n_features", [2, 3, 10])
 @pytest.mark.parametrize("relatedness", [0.0, 0.3, 0.7, 1.0])
 def test_expected_cosine_equals_relatedness(n_features, relatedness):
@@ -353,3 +354,22 @@ def test_numpy_integers_and_edge_values_are_accepted():
     assert ts.n_tasks == 20 and not ts.related.any()
     assert ts.task_names[0] == "task 1 (unrelated)"
     assert type(ts.settings["seed"]) is int and type(ts.settings["relatedness"]) is float
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    (dict(relatedness=1.5), r"relatedness.*\[0, 1\].*1\.5"),
+    (dict(relatedness=-0.1), r"relatedness.*\[0, 1\].*-0\.1"),
+    (dict(relatedness=float("nan")), r"relatedness"),
+    (dict(label_noise=0.5), r"label_noise.*0\.45.*0\.5"),
+    (dict(label_noise=-0.01), r"label_noise.*-0\.01"),
+    (dict(label_noise=float("nan")), r"label_noise"),
+])
+def test_make_tasks_out_of_range(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        make_tasks(**kwargs)
+
+
+def test_make_tasks_boundaries_are_accepted():
+    for kwargs in (dict(relatedness=0.0), dict(relatedness=1.0), dict(label_noise=0.0), dict(label_noise=0.45)):
+        ts = make_tasks(n_tasks=2, n_train=10, n_test=10, **kwargs)
+        assert len(ts.X_train) == 2

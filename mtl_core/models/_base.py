@@ -287,6 +287,25 @@ class MTLEstimator:
         -------
         self
         """
+        Xs, ys, batch, eval_batch = self._check_and_pack(Xs, ys, eval_set)
+        self.n_tasks_ = len(Xs)
+        self.n_features_in_ = Xs[0].shape[1]
+        hp, start = self._choose_strength(Xs, ys)
+        params, n_iter, converged, history = self._fit_with_history(batch, eval_batch, hp, start)
+        self._store_fit(params, n_iter, converged, history, batch)
+        return self
+
+    def _check_and_pack(
+        self,
+        Xs: Sequence[np.ndarray],
+        ys: Sequence[np.ndarray],
+        eval_set: tuple[Sequence[np.ndarray], Sequence[np.ndarray]] | None,
+    ) -> tuple[list[np.ndarray], list[np.ndarray], TaskBatch, TaskBatch | None]:
+        """Check the hyperparameters and the data (``fit``, step 1).
+
+        Returns the checked training data, packed as a batch of one problem as well, and
+        ``eval_set`` packed likewise (None without one).
+        """
         self._check_hyper()
         Xs, ys = check_tasks(Xs, ys)
         batch = pack_tasks(Xs, ys)
@@ -296,8 +315,16 @@ class MTLEstimator:
             if len(Xe) != len(Xs):
                 raise ValueError(f"eval_set has {len(Xe)} tasks, but the training data has {len(Xs)}.")
             eval_batch = pack_tasks(Xe, ye)
-        self.n_tasks_ = len(Xs)
-        self.n_features_in_ = Xs[0].shape[1]
+        return Xs, ys, batch, eval_batch
+
+    def _choose_strength(self, Xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[dict[str, np.ndarray], Params | None]:
+        """The strength to fit at (``fit``, step 2): the fixed value, or the one ``"auto"`` selects.
+
+        Sets ``<strength>_``, ``cv_results_`` and ``evidence_results_`` (None unless the
+        selection used that rule) and ``_hp_``. Returns the hyperparameter arrays and the
+        exact solver's starting point: the selection's whole-data fit at the chosen value
+        (warm-started models), else None (a start of the model's own).
+        """
         strength = getattr(self, self._strength)
         self.cv_results_ = None
         self.evidence_results_ = None
@@ -321,7 +348,20 @@ class MTLEstimator:
         setattr(self, self._strength + "_", chosen)
         hp = self._hyper(1, chosen)
         self._hp_ = hp
+        return hp, start
 
+    def _fit_with_history(
+        self, batch: TaskBatch, eval_batch: TaskBatch | None, hp: dict[str, np.ndarray], start: Params | None,
+    ) -> tuple[Params, np.ndarray, np.ndarray, dict[str, list]]:
+        """Fit with the chosen solver, recording every iteration (``fit``, step 3).
+
+        The history holds, per iteration, the objective and the mean training loss (and
+        the held-out loss with ``eval_batch``); gradient descent also keeps parameter
+        snapshots (about ``n_snapshots``). Gradient descent that overflows raises
+        `DivergenceError`; one that ends above its start warns. Returns the parameters
+        (leading batch axis of 1), the iteration count, the convergence flag (shape (1,))
+        and the history.
+        """
         history: dict[str, list] = {"iteration": [], "objective": [], "train_loss": []}
         if eval_batch is not None:
             history["test_loss"] = []
@@ -352,7 +392,7 @@ class MTLEstimator:
                     f"Gradient descent ended with a higher objective ({history['objective'][-1]:.4g}) than it started "
                     f"with ({history['objective'][0]:.4g}): learning_rate={self.learning_rate} is too large.",
                     ConvergenceWarning,
-                    stacklevel=2,
+                    stacklevel=3,  # fit's caller
                 )
             n_iter = np.array([int(self.n_epochs)])
             converged = self._residual(params, batch, hp) <= 1e-6
@@ -365,6 +405,12 @@ class MTLEstimator:
                 record(counter["it"], params)
 
             params, n_iter, converged = self.fit_batch(batch, hp, cb, init=start)
+        return params, n_iter, converged, history
+
+    def _store_fit(
+        self, params: Params, n_iter: np.ndarray, converged: np.ndarray, history: dict[str, list], batch: TaskBatch,
+    ) -> None:
+        """Set the fitted attributes (``fit``, step 4); warn if the exact solver stopped before its tolerance."""
         self.params_ = {k: v[0] for k, v in params.items()}
         self.n_iter_ = int(n_iter[0])
         self.converged_ = bool(converged[0])
@@ -377,9 +423,8 @@ class MTLEstimator:
                 f"{self.name} stopped after {self.n_iter_} iterations before reaching its tolerance; "
                 "the solution may be inaccurate (is the data separable with alpha=0?).",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,  # fit's caller
             )
-        return self
 
     def _snapshot_coefs(self, snapshots: list[Params], batch: TaskBatch) -> tuple[np.ndarray, np.ndarray]:
         if not snapshots:

@@ -53,6 +53,17 @@ class JointFeatureMTL(_ProximalLinearMTL):
         shrink = np.where(norms > thresh, 1.0 - thresh / np.where(norms > 0, norms, 1.0), 0.0)
         return {"W": W * shrink, "b": params["b"]}
 
+    _rescale = True  # the L2,1 norm stays a (weighted) group norm under per-feature rescaling
+
+    def _prox_scaled(self, U, step, hp, scale):
+        # In U = W * scale, feature j's penalty is lam/s_j ||U_j|| + alpha/(2 s_j^2) ||U_j||^2:
+        # group soft-threshold at step*lam/s_j, then shrink by 1 + step*alpha/s_j^2.
+        step = step[:, None, None]
+        norms = np.sqrt(np.sum(U * U, axis=-2, keepdims=True))  # (B, 1, d)
+        thresh = step * hp["lam"][:, None, None] / scale
+        shrink = np.where(norms > thresh, 1.0 - thresh / np.where(norms > 0, norms, 1.0), 0.0)
+        return U * (shrink / (1.0 + step * hp["alpha"][:, None, None] / scale**2))
+
     def _set_fitted_attributes(self, batch):
         super()._set_fitted_attributes(batch)
         self.feature_norms_ = np.sqrt(np.sum(self.coef_**2, axis=0))

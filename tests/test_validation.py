@@ -1,4 +1,5 @@
-"""Bad input gives a clear ValueError that names the problem (and the task, for per-task data)."""
+"""Bad input to the estimators (`mtl_core._validation` and the checks of `MTLEstimator`): a clear ValueError
+that names the problem (and the task, for per-task data). `make_tasks`'s ranges are tested in test_tasks.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from mtl_core import (
     SharedHiddenMTL,
     SharedSubspaceMTL,
     SingleTaskLogistic,
-    make_tasks,
 )
 from mtl_core.models.registry import MODELS
 
@@ -207,22 +207,3 @@ def test_auto_needs_enough_samples_per_class():
     with pytest.raises(ValueError, match=r'alpha="auto".*at least 2'):
         SingleTaskLogistic(alpha="auto").fit(Xs, ys)
     SingleTaskLogistic(alpha=0.1).fit(Xs, ys)  # a fixed strength is fine with 2 samples
-
-
-@pytest.mark.parametrize("kwargs, pattern", [
-    (dict(relatedness=1.5), r"relatedness.*\[0, 1\].*1\.5"),
-    (dict(relatedness=-0.1), r"relatedness.*\[0, 1\].*-0\.1"),
-    (dict(relatedness=float("nan")), r"relatedness"),
-    (dict(label_noise=0.5), r"label_noise.*0\.45.*0\.5"),
-    (dict(label_noise=-0.01), r"label_noise.*-0\.01"),
-    (dict(label_noise=float("nan")), r"label_noise"),
-])
-def test_make_tasks_out_of_range(kwargs, pattern):
-    with pytest.raises(ValueError, match=pattern):
-        make_tasks(**kwargs)
-
-
-def test_make_tasks_boundaries_are_accepted():
-    for kwargs in (dict(relatedness=0.0), dict(relatedness=1.0), dict(label_noise=0.0), dict(label_noise=0.45)):
-        ts = make_tasks(n_tasks=2, n_train=10, n_test=10, **kwargs)
-        assert len(ts.X_train) == 2
