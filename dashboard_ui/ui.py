@@ -300,21 +300,24 @@ def sidebar() -> Scenario:
                 _slider("class_balance", step=0.05, format="%.2f")
                 _slider("intercept_spread", step=0.1, format="%.1f")
 
-            st.markdown("#### Model")
+        st.markdown("#### Model")
+        if not pres:
             st.selectbox("MTL model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=W + "model",
                          on_change=_model_changed)
-            model = ss[W + "model"]
-            sym = STRENGTH_SYMBOL[MODELS[model].strength]
-            st.toggle(f"Choose {sym} automatically (auto)", key=W + "strength_auto",
-                      help=f"{sym} {MODELS[model].auto_rule}." + (
-                          " The evidence (marginal likelihood of the model w_t = w0 + v_t) places λ between STL and "
-                          "pooling using every training sample; cross-validation vetoes a λ that predicts worse."
-                          if model == "mean_regularized" else ""))
-            st.select_slider(
-                f"Sharing strength {sym}" if MODELS[model].strength == "lam" else f"Regularization strength {sym}",
-                options=options_with(STRENGTH_OPTIONS, float(ss[W + "strength"])), key=W + "strength",
-                format_func=fmt_strength, disabled=bool(ss[W + "strength_auto"]),
-            )
+        model = ss[W + "model"]
+        sym = STRENGTH_SYMBOL[MODELS[model].strength]
+        # In presenter mode too: the presets' banners tell the class to switch these.
+        st.toggle(f"Choose {sym} automatically (auto)", key=W + "strength_auto",
+                  help=f"{sym} {MODELS[model].auto_rule}." + (
+                      " The evidence (marginal likelihood of the model w_t = w0 + v_t) places λ between STL and "
+                      "pooling using every training sample; cross-validation vetoes a λ that predicts worse."
+                      if model == "mean_regularized" else ""))
+        st.select_slider(
+            f"Sharing strength {sym}" if MODELS[model].strength == "lam" else f"Regularization strength {sym}",
+            options=options_with(STRENGTH_OPTIONS, float(ss[W + "strength"])), key=W + "strength",
+            format_func=fmt_strength, disabled=bool(ss[W + "strength_auto"]),
+        )
+        if not pres:
             if model == "shared_subspace":
                 k_max = min(int(ss[W + "n_tasks"]), int(ss[W + "n_features"]))
                 _clamp_key(W + "k", 1, k_max)

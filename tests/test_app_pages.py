@@ -276,3 +276,16 @@ def test_models_page_reuses_the_compare_fits(monkeypatch):
     later = calls[on_compare:]
     assert ("stl", None) not in later and ("mtl", scenario.mtl_key()) not in later, later
     assert len(later) == len(MTL_MODELS) - 1  # only the other formulations' structure views
+
+
+def test_presenter_mode_keeps_the_controls_the_banners_name():
+    """The negative-transfer banner tells the class to switch the strength to auto: presenter mode keeps it."""
+    at = new_app({"presenter": "1"}).run()
+    at.button(key="preset_negative_transfer").click().run()
+    assert not at.exception
+    toggles = {t.key: t for t in at.sidebar.toggle}
+    assert "w_strength_auto" in toggles and not toggles["w_strength_auto"].value
+    assert any(w.key == "w_strength" for w in at.sidebar.select_slider)
+    assert not any(w.key == "w_model" for w in at.sidebar.selectbox)  # the model menu stays hidden
+    toggles["w_strength_auto"].set_value(True).run()
+    assert not at.exception and at.session_state["scenario"].strength is None
