@@ -421,10 +421,14 @@ class MTLEstimator:
         if not self.converged_ and self.solver != "gd":
             warnings.warn(
                 f"{self.name} stopped after {self.n_iter_} iterations before reaching its tolerance; "
-                "the solution may be inaccurate (is the data separable with alpha=0?).",
+                f"{self._stopped_early_hint(batch)}",
                 ConvergenceWarning,
                 stacklevel=3,  # fit's caller
             )
+
+    def _stopped_early_hint(self, batch: TaskBatch) -> str:
+        """The end of the warning when the exact solver stops early: its likely cause on ``batch``."""
+        return "the solution may be inaccurate (is the data separable with alpha=0?)."
 
     def _snapshot_coefs(self, snapshots: list[Params], batch: TaskBatch) -> tuple[np.ndarray, np.ndarray]:
         if not snapshots:

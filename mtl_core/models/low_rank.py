@@ -12,26 +12,23 @@ or vanish. Solved by FISTA; the proximal step soft-thresholds the singular value
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
 from ..solvers import fista
-from ..exceptions import ConvergenceWarning
 from ..loss import logistic_loss_terms
 from ._base import MTLEstimator, linear_data_term
 
 
-def _scale_spread(Xs) -> tuple[float, float] | None:
-    """Largest and smallest standard deviation of the non-constant features (centred per task), or None."""
-    try:
-        centred = np.concatenate([np.asarray(X, dtype=float) - np.mean(np.asarray(X, dtype=float), axis=0) for X in Xs])
-    except (TypeError, ValueError):
-        return None
-    if centred.ndim != 2 or centred.size == 0 or not np.all(np.isfinite(centred)):
-        return None
-    std = centred.std(axis=0)
+def _scale_spread(batch: TaskBatch) -> tuple[float, float] | None:
+    """Largest and smallest standard deviation of the non-constant features, centred per task, or None.
+
+    ``batch`` holds one problem; the deviations are over all its real rows.
+    """
+    X, real = batch.X[0], batch.mask[0][..., None]
+    mean = np.sum(X * real, axis=1, keepdims=True) / np.maximum(real.sum(axis=1, keepdims=True), 1)
+    centred = (X - mean) * real
+    std = np.sqrt(np.sum(centred * centred, axis=(0, 1)) / max(int(real.sum()), 1))
     std = std[std > 1e-12 * max(std.max(), 1e-300)]
     return (float(std.max()), float(std.min())) if std.size else None
 
@@ -76,33 +73,14 @@ class _ProximalLinearMTL(MTLEstimator):
     #: ConvergenceWarning names the scaling as the likely cause.
     _SCALE_SPREAD_WARN = 100.0
 
-    def fit(self, Xs, ys, eval_set=None):
-        # The shared fit warns that an unfinished solve may come from separable data; on badly
-        # scaled features the scaling is the likelier cause, and the warning says so instead.
-        caught = []
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                super().fit(Xs, ys, eval_set)
-        finally:
-            spread = _scale_spread(Xs) if caught else None
-            for w in caught:
-                message = w.message
-                if (issubclass(w.category, ConvergenceWarning) and "before reaching its tolerance" in str(message)
-                        and spread is not None and spread[0] > self._SCALE_SPREAD_WARN * spread[1]):
-                    head = str(message).split(";")[0]
-                    message = ConvergenceWarning(
-                        f"{head}; the features' scales differ a lot (standard deviations from {spread[1]:.3g} "
-                        f"to {spread[0]:.3g}), which slows the solver: standardize the features (e.g. "
-                        "scikit-learn's StandardScaler fitted on the pooled training rows) or raise max_iter."
-                    )
-                if w.filename == __file__:  # raised for our caller (stacklevel 2 of the shared fit)
-                    warnings.warn(message, w.category, stacklevel=2)
-                else:
-                    warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
-        return self
-
-    fit.__doc__ = MTLEstimator.fit.__doc__
+    def _stopped_early_hint(self, batch: TaskBatch) -> str:
+        # On badly scaled features the scaling, not separability, is the likelier cause.
+        spread = _scale_spread(batch)
+        if spread is None or spread[0] <= self._SCALE_SPREAD_WARN * spread[1]:
+            return super()._stopped_early_hint(batch)
+        return (f"the features' scales differ a lot (standard deviations from {spread[1]:.3g} to {spread[0]:.3g}), "
+                "which slows the solver: standardize the features (e.g. scikit-learn's StandardScaler fitted on the "
+                "pooled training rows) or raise max_iter.")
 
     def _default_grid(self):
         return np.asarray(self.lam_grid, dtype=float) if self.lam_grid is not None else np.logspace(-5, 0, 11)
