@@ -10,7 +10,7 @@ from scipy.special import log_expit, logsumexp
 from mtl_core import MeanRegularizedMTL, PooledLogistic, SingleTaskLogistic, make_tasks
 from mtl_core.batch import pack_tasks
 from mtl_core.experiments import evaluate_tasksets
-from mtl_core.models.cv import GUARD_SE, select_strength_batch
+from mtl_core.models.cv import select_strength_batch
 from mtl_core.models.evidence import INTERCEPT_PRIOR_STD, mean_regularized_log_evidence
 
 
@@ -106,9 +106,7 @@ def test_guarded_rule_picks_the_best_evidence_among_cv_candidates():
     res = model.evidence_results_
     assert res is model.cv_results_ and res["method"] == "evidence+cv"
     acc, ev, cand = res["mean_accuracy"], res["log_evidence"], res["candidate"]
-    n = sum(len(y) for y in ts.y_train)
-    se = np.sqrt(np.maximum(acc * (1 - acc), 1e-3) / n)
-    np.testing.assert_array_equal(cand, acc >= acc.max() - GUARD_SE * se - 1e-12)
+    np.testing.assert_array_equal(cand, acc >= acc.max() - 1e-12)  # the strengths tied at the best accuracy
     i = int(np.flatnonzero(res["grid"] == model.lam_)[0])
     assert cand.sum() > 1  # a tie for the evidence to settle (frequent with few samples)
     assert cand[i] and ev[i] == ev[cand].max()
