@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
-from ..solvers import fista
+from ..solvers import _damped_solve, _hessian_builder, _line_search, fista
 from ..loss import logistic_loss_terms
 from ._base import MTLEstimator, linear_data_term
 
@@ -273,7 +273,7 @@ class _ProximalLinearMTL(MTLEstimator):
         c = start["b"] + np.sum(W * mean, axis=-1)
         n = T * d + T
         idx = np.arange(T * d)
-        task_of = idx // d
+        hessian = _hessian_builder(Xc, batch.sw.shape)
 
         def raw(W, c):
             return {"W": W, "b": c - np.sum(W * mean, axis=-1)}
@@ -298,36 +298,26 @@ class _ProximalLinearMTL(MTLEstimator):
                     P, gP, HP = self._smoothed_penalty(W, mu, True)
                     gW = weighted_xt(r, Xc) / T + alpha[:, None, None] * W + lam[:, None, None] * gP
                     gc = r.sum(-1) / T
+                    # The data term's Hessian per task from the solvers' builder, placed in the
+                    # (W by task, then intercepts) layout of the penalty's Hessian.
+                    Ht = hessian(h) / T  # (B, T, d+1, d+1)
                     H = np.zeros((B, n, n))
-                    XhX = np.swapaxes(Xc * h[..., None], -1, -2) @ Xc / T  # (B, T, d, d)
-                    Xh = weighted_xt(h, Xc) / T  # (B, T, d)
                     H[:, : T * d, : T * d] = lam[:, None, None] * HP
                     for t in range(T):
-                        blk = slice(t * d, (t + 1) * d)
-                        H[:, blk, blk] += XhX[:, t]
-                        H[:, blk, T * d + t] = Xh[:, t]
-                        H[:, T * d + t, blk] = Xh[:, t]
-                        H[:, T * d + t, T * d + t] = h[:, t].sum(-1) / T
+                        rows = np.r_[t * d:(t + 1) * d, T * d + t]
+                        H[:, rows[:, None], rows] += Ht[:, t]
                     H[:, idx, idx] += alpha[:, None]
                     g = np.concatenate([gW.reshape(B, T * d), gc], axis=-1)
-                    scale_h = np.max(np.abs(np.diagonal(H, axis1=-2, axis2=-1)), axis=-1)
-                    H[:, np.arange(n), np.arange(n)] += (1e-14 * (1.0 + scale_h))[:, None]
-                    step = -np.linalg.solve(H, g[..., None])[..., 0]
+                    step = -_damped_solve(H, g)
                     dec = -np.sum(g * step, axis=-1)
                     go = ~stage_done & np.isfinite(dec) & (dec > 0)
-                    F0 = value(W, c, mu)
-                    t_len = np.where(go, 1.0, 0.0)
-                    for _ls in range(40):
+
+                    def trial(t_len):
                         W_n = W + t_len[:, None, None] * step[:, : T * d].reshape(B, T, d)
                         c_n = c + t_len[:, None] * step[:, T * d:]
-                        F_n = value(W_n, c_n, mu)
-                        ok = (F_n <= F0 - 1e-4 * t_len * dec + 8 * np.finfo(float).eps * np.abs(F0)) | (t_len == 0)
-                        if ok.all():
-                            break
-                        t_len = np.where(ok, t_len, 0.5 * t_len)
-                    t_len = np.where(ok & np.isfinite(F_n), t_len, 0.0)
-                    W = W + t_len[:, None, None] * step[:, : T * d].reshape(B, T, d)
-                    c = c + t_len[:, None] * step[:, T * d:]
+                        return W_n, c_n, value(W_n, c_n, mu)
+
+                    (W, c), _, moved = _line_search(value(W, c, mu), dec, go, trial)
                     n_iter += go
                     if callback is not None:
                         callback(raw(W, c))
@@ -337,7 +327,7 @@ class _ProximalLinearMTL(MTLEstimator):
                     # decrement is, and full Newton steps keep shrinking it.)
                     finished = go & (self._residual(raw(W, c), batch, hp) <= tol)
                     active &= ~finished
-                    stage_done |= finished | ~go | (t_len == 0) | (0.5 * dec <= 1e-3 * lam * mu)
+                    stage_done |= finished | ~go | ~moved | (0.5 * dec <= 1e-3 * lam * mu)
                 active &= self._residual(raw(W, c), batch, hp) > tol
                 mu = np.where(active, 0.02 * mu, mu)
                 active &= mu > 1e-16 * np.maximum(1.0, sv.max(axis=-1))
