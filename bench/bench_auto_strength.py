@@ -21,7 +21,6 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 import time
 from pathlib import Path
@@ -47,7 +46,7 @@ def mtl_auto(selection: str) -> MeanRegularizedMTL:
     accuracy, one fold assignment, ties to the weakest strength); otherwise a
     ``selection`` of `MeanRegularizedMTL`.
     """
-    if selection == "default" or "selection" not in inspect.signature(MeanRegularizedMTL).parameters:
+    if selection == "default":
         return MeanRegularizedMTL(lam="auto")
     if selection == "before":
         return MeanRegularizedMTL(lam="auto", selection="cv", cv_repeats=1)
