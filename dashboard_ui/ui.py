@@ -16,6 +16,8 @@ because Streamlit drops query parameters on page switches.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import asdict, fields
 from typing import Any, Callable
 
@@ -25,6 +27,7 @@ import streamlit as st
 
 from mtl_core import MODELS
 
+from dashboard.figures.projector import for_projector, subtitle_text
 from dashboard.export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
 from dashboard.presets import PRESETS, matching_preset
 from dashboard.scenario import (
@@ -155,6 +158,17 @@ def current_scenario() -> Scenario:
 
 def presenter() -> bool:
     return bool(st.session_state.get("presenter", False))
+
+
+#: Presenter mode's page: less padding above the first chart (a projector's 720 rows are precious).
+PROJECTOR_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>"
+
+
+def presenter_requested() -> bool:
+    """Presenter mode, known before `init_state` (for the page config): the session's or the URL's flag."""
+    if "presenter" in st.session_state:
+        return presenter()
+    return _flag(st.query_params.get("presenter", "0"))
 
 
 def add_message(kind: str, text: str) -> None:
@@ -412,13 +426,42 @@ def share_box(scenario: Scenario) -> None:
 # ----------------------------------------------------------------------------- charts and exports
 
 
+_PROJECTED: dict[int, tuple[weakref.ref, go.Figure]] = {}
+_PROJECTED_LOCK = threading.Lock()
+
+
+def _projected(fig: go.Figure) -> go.Figure:
+    """`for_projector` of a figure, made once per (shared, cached) figure object."""
+    with _PROJECTED_LOCK:
+        hit = _PROJECTED.get(id(fig))
+        if hit is not None and hit[0]() is fig:
+            return hit[1]
+        for k in [k for k, (ref, _) in _PROJECTED.items() if ref() is None]:
+            del _PROJECTED[k]
+    big = for_projector(fig)
+    try:
+        with _PROJECTED_LOCK:
+            _PROJECTED[id(fig)] = (weakref.ref(fig), big)
+    except TypeError:  # not weak-referenceable: just not remembered
+        pass
+    return big
+
+
 def chart(fig: go.Figure, page: str, name: str, scenario: Scenario, key: str | None = None) -> None:
-    """A chart with the app's config: explicit template (theme=None), full width, named image download."""
+    """A chart with the app's config: explicit template (theme=None), full width, named image download.
+
+    In presenter mode the chart is drawn for a projector (`for_projector`: text of at least
+    18 px, thicker lines, bigger points), and its camera button saves it that way.
+    """
+    projector = presenter()
+    shown = _projected(fig) if projector else fig
     fmt = st.session_state.get("img_format", "png")
     st.plotly_chart(
-        fig, theme=None, width="stretch", config=chart_config(file_stem(page, name, scenario), fmt),
+        shown, theme=None, width="stretch", config=chart_config(file_stem(page, name, scenario), fmt),
         key=key or f"chart_{page}_{name}",
     )
+    if projector and (text := subtitle_text(fig)):
+        st.markdown(text.replace("\n", "  \n"))
 
 
 def export_section(

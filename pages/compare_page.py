@@ -36,15 +36,22 @@ for message in dict.fromkeys(data.notes):
     st.warning(message)
 
 # ---------------------------------------------------------------- what to notice
+# On a projector the charts come first (the class sees them without scrolling), the words after.
 sentences = list(summary.sentences)
-if sentences:
-    st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in sentences))
 
-cols = st.columns(len(summary.metrics) + 1)
-for col, metric in zip(cols, summary.metrics):  # a ±0.0 delta is grey, without an arrow
-    col.metric(**metric._asdict(), help="Mean test accuracy over the tasks (1000 test points each).")
-cols[-1].metric("Best possible (Bayes)", summary.bayes,
-                help="The accuracy of the true boundary: label noise makes anything higher impossible.")
+
+def what_to_notice() -> None:
+    if sentences:
+        st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in sentences))
+    cols = st.columns(len(summary.metrics) + 1)
+    for col, metric in zip(cols, summary.metrics):  # a ±0.0 delta is grey, without an arrow
+        col.metric(**metric._asdict(), help="Mean test accuracy over the tasks (1000 test points each).")
+    cols[-1].metric("Best possible (Bayes)", summary.bayes,
+                    help="The accuracy of the true boundary: label noise makes anything higher impossible.")
+
+
+if not ui.presenter():
+    what_to_notice()
 
 # ---------------------------------------------------------------- figures
 T = data.taskset.n_tasks
@@ -91,6 +98,9 @@ with weights_tab:
     if weights_tab.open:
         chart("weights")
         chart("similarity")
+
+if ui.presenter():
+    what_to_notice()
 
 if export_tab and export_tab[0].open:
     with export_tab[0]:

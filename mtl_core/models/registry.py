@@ -152,6 +152,9 @@ MODELS: dict[str, ModelSpec] = {
             "Left: where each hidden unit switches on in the input plane (its line V_h·x + c_h = 0) or, with more "
             "features, its input weights; right: how much every task's head uses every hidden unit.",
             options=("n_hidden",),
+            # Every CV fit of this network is an L-BFGS run: 3 folds x 3 strengths choose the same alpha
+            # as 5 x 5 on the default scenarios at a tenth of the time (27 s -> 2.7 s at 6 x 5 x 20).
+            fit_options=(("cv", 3), ("alpha_grid", (1e-3, 1e-2, 1e-1))),
         ),
     ]
 }
