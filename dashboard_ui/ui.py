@@ -27,6 +27,7 @@ import streamlit as st
 
 from mtl_core import MODELS
 
+from dashboard import budget
 from dashboard.figures.projector import for_projector, subtitle_text
 from dashboard.export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
 from dashboard.presets import PRESETS, matching_preset
@@ -516,6 +517,29 @@ def export_section(
             on_click="ignore", icon=":material/image:",
         )
         st.caption("PNG at 3× resolution, 1400 px wide; rendered with kaleido. The first image takes a few seconds.")
+
+
+def within_budget(seconds: float, scenario: Scenario, what: str, task: str) -> bool:
+    """Whether to compute now: under `budget.FIT_BUDGET_SECONDS`, or approved with the Run button.
+
+    Above the budget the page shows the estimate and a Run button instead of computing
+    (a click approves this scenario for the session), so no combination of sliders
+    leaves the class waiting minutes without having asked for it.
+    """
+    if not budget.over_budget(seconds):
+        return True
+    approved = st.session_state.setdefault("approved_fits", set())
+    token = (what, scenario.to_json())
+    if token in approved:
+        return True
+    st.warning(
+        f"{task} would take {budget.describe(seconds)} on this server. Fewer tasks, features or training "
+        "samples, or a fixed strength instead of auto, make it quicker."
+    )
+    if st.button("Run it anyway", type="primary", key=f"run_{what}"):
+        approved.add(token)
+        return True
+    return False
 
 
 def preset_banner(scenario: Scenario) -> None:

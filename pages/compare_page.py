@@ -7,6 +7,7 @@ slider move with a class on one server costs the exact fits and one tab.
 
 import streamlit as st
 
+from dashboard import budget
 from dashboard import figures as F
 from dashboard_ui import st_cache, ui
 
@@ -18,6 +19,11 @@ st.header("Compare: one model per task, or learn the tasks together?")
 st.caption(f"{scenario.summary()} · {scenario.model_summary()}")
 ui.show_messages()
 ui.preset_banner(scenario)
+
+# Every slider combination must answer in bounded time: above the budget, ask first.
+if not ui.within_budget(budget.compare_seconds(scenario), scenario, "compare",
+                        "Fitting STL, pooled and " + scenario.mtl_name + " on these settings"):
+    st.stop()
 
 try:
     with st.spinner("Fitting the models…"):

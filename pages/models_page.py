@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard import budget
 from dashboard_ui import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.figures.models import structure_figure
@@ -28,6 +29,11 @@ for col, (key, spec) in zip((c1, c2), BASELINES.items()):
         st.latex(mtl_objective(key))
         st.markdown(spec.explanation)
 
+# STL's fit comes with the Compare page's fits (the sidebar's MTL model included): the same budget.
+if not ui.within_budget(budget.compare_seconds(scenario), scenario, "compare",
+                        "Fitting STL, pooled and " + scenario.mtl_name + " on these settings"):
+    st.stop()
+
 try:
     ts = st_cache.taskset(scenario.task_spec())
     stl = st_cache.stl_fit(scenario).model
@@ -44,6 +50,10 @@ for key, info in MTL_MODELS.items():
     st.markdown(info.explanation)
     strength = scenario.strength if selected else info.view_strength
     sym = STRENGTH_SYMBOL[info.strength]
+    n = max(int(scenario.n_train), int(scenario.poor_task_n or 0))
+    cost = budget.fit_seconds(key, strength is None, scenario.n_tasks, n, scenario.n_features, scenario.n_hidden)
+    if not ui.within_budget(cost, scenario, f"models_{key}", f"Fitting {info.label}"):
+        continue
     with st.spinner(f"Fitting {info.label}…"):
         outcome = st_cache.structure_fit(scenario, key, strength)
     if not outcome.ok:
