@@ -154,9 +154,9 @@ def fit_exact(taskset: TaskSet, role: str, mtl_key: tuple) -> FitOutcome:
 def task_metrics(model: Any, taskset: TaskSet) -> dict[str, np.ndarray]:
     """Per-task train/test accuracy and mean log-loss of a fitted model.
 
-    The same numbers as the engine's ``score`` and ``log_loss`` (prediction is
-    ``decision > 0``; the loss is the mean of ``log(1 + exp(-s z))``), from one
-    scoring pass over all tasks per split.
+    The same numbers as the engine's ``task_scores`` with ``"accuracy"`` and
+    ``"log_loss"`` (prediction is ``decision > 0``; the loss is the mean of
+    ``log(1 + exp(-s z))``), from one scoring pass over all tasks per split.
     """
     out = {}
     for split, Xs, ys in (("train", taskset.X_train, taskset.y_train), ("test", taskset.X_test, taskset.y_test)):

@@ -200,7 +200,7 @@ def run_compare(args: argparse.Namespace, out) -> int:
         model = res.models[m]
         chosen = model.evidence_results_ if getattr(model, "evidence_results_", None) else model.cv_results_
         how = {"cv": " (cross-validated)", "evidence": " (the evidence)", "evidence+cv": " (the evidence, checked by cross-validation)"}
-        print(f"{m}: {model._strength} = {getattr(model, model._strength + '_'):.4g}" + (how[chosen["method"]] if chosen else ""), file=out)
+        print(f"{m}: {model.strength_param} = {getattr(model, model.strength_param + '_'):.4g}" + (how[chosen["method"]] if chosen else ""), file=out)
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}", file=out)

@@ -72,7 +72,7 @@ class ModelSpec:
     @property
     def strength(self) -> str:
         """Name of the constructor parameter that accepts "auto" (``"lam"`` or ``"alpha"``)."""
-        return self.cls._strength
+        return self.cls.strength_param
 
     @property
     def name(self) -> str:
