@@ -1,7 +1,8 @@
 """Shared machinery of every estimator: validation, fit, predict, score, history, CV.
 
 A model class describes *its* objective through a handful of batched hooks
-(private: only the base class calls them; parameters carry a leading batch axis ``B``):
+(private: the base class calls them, other modules use the public interface of
+`MTLEstimator`; parameters carry a leading batch axis ``B``):
 
 - ``_init_params(batch, hp)``: a starting point;
 - ``_smooth(params, batch, hp, need_grad)``: the smooth part of the objective
@@ -97,7 +98,9 @@ class MTLEstimator(ClassifierMixin, BaseEstimator):
 
     Subclasses implement the hooks listed in the module docstring and an
     ``__init__`` that only stores its parameters (scikit-learn's rule, which
-    ``sklearn.base.clone`` checks). Every estimator then has:
+    ``sklearn.base.clone`` checks), among them ``solver``, ``learning_rate``,
+    ``n_epochs``, ``n_snapshots``, ``cv``, ``scoring`` (read as ``"accuracy"``
+    if absent), ``max_iter`` and ``random_state``. Every estimator then has:
 
     - scikit-learn's ``get_params(deep=True)``, ``set_params``, repr, tags
       (``sklearn.base.is_classifier`` is True) and ``sklearn.base.clone``;
