@@ -227,6 +227,27 @@ def test_scoring_options_on_an_imbalanced_problem():
         np.testing.assert_array_equal(model.cv_results_["mean_accuracy"], acc_res["mean_accuracy"])
 
 
+def test_scoring_callable_skips_tasks_whose_held_out_samples_hold_one_class():
+    """A task with one positive never holds it out: "roc_auc" leaves the task out, and so does a
+    scikit-learn metric that raises on one class."""
+    from sklearn.metrics import roc_auc_score
+
+    Xs, ys = _imbalanced_tasks()
+    ys[1] = np.r_[np.ones(1, dtype=int), np.zeros(39, dtype=int)]
+    with pytest.warns(MinorityClassWarning):
+        builtin = SingleTaskLogistic(alpha="auto", scoring="roc_auc").fit(Xs, ys)
+    with pytest.warns(MinorityClassWarning):
+        callable_ = SingleTaskLogistic(alpha="auto", scoring=roc_auc_score).fit(Xs, ys)
+    np.testing.assert_allclose(callable_.cv_results_["mean_score"], builtin.cv_results_["mean_score"], atol=1e-12)
+    # a callable that fails for another reason is not silenced
+    def broken(y_true, z):
+        raise ValueError("broken metric")
+
+    with pytest.raises(ValueError, match="broken metric"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", MinorityClassWarning)
+        SingleTaskLogistic(alpha="auto", scoring=broken).fit(Xs, ys)
+
+
 def test_scoring_that_needs_both_classes_needs_two_of_each():
     Xs, ys = _imbalanced_tasks(n_pos=1)
     with pytest.raises(CrossValidationError, match='scoring="roc_auc" needs a task with at least 2 samples of each class'):

@@ -39,7 +39,8 @@ from ..metrics import GREATER_IS_BETTER, METRICS
 #: A scoring callable: ``scoring(y_true, decision_values) -> float`` for one task, where
 #: ``y_true`` holds labels in {0, 1} and ``decision_values`` the model's logits for the same
 #: samples (any scikit-learn metric taking scores works, e.g. ``sklearn.metrics.roc_auc_score``);
-#: larger is better (negate a loss). Return NaN where the score is undefined.
+#: larger is better (negate a loss). Return NaN where the score is undefined; a ValueError raised on
+#: samples of a single class also counts as undefined (the task is left out of the mean).
 ScoringCallable = Callable[[np.ndarray, np.ndarray], float]
 #: The names ``scoring=`` accepts (`mtl_core.metrics.METRICS`).
 SCORINGS: tuple[str, ...] = tuple(METRICS)
@@ -99,8 +100,16 @@ def held_out_scores(scoring: str | ScoringCallable, z: np.ndarray, s: np.ndarray
     out = np.full(z.shape[:-1], np.nan)
     for idx in np.ndindex(*z.shape[:-1]):
         keep = w[idx] > 0
-        if keep.any():
-            out[idx] = float(scoring((s[idx][keep] > 0).astype(np.int64), z[idx][keep]))
+        if not keep.any():
+            continue
+        y_true = (s[idx][keep] > 0).astype(np.int64)
+        try:
+            out[idx] = float(scoring(y_true, z[idx][keep]))
+        except ValueError:
+            # Metrics that need both classes (sklearn.metrics.roc_auc_score) refuse a task whose
+            # samples hold one: undefined there, like the built-in "roc_auc".
+            if np.unique(y_true).size > 1:
+                raise
     return out
 
 
