@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import clone
 
+from . import metrics
 from .batch import TaskBatch, pack_problems
 from .models import MeanRegularizedMTL, MTLEstimator, PooledLogistic, SingleTaskLogistic
 from .models.cv import select_strength_batch
@@ -177,9 +178,7 @@ def fit_score_batch(
     hp = model.batch_hyperparams(B, 0.0)
     hp[model.strength_param] = strength
     params, _, converged = model.fit_batch(train, hp, init=start)
-    z = model.decision_batch(params, test.X)
-    correct = (test.s * z > 0) & test.mask
-    accuracy = correct.sum(-1) / np.maximum(test.mask.sum(-1), 1)
+    accuracy = metrics.accuracy(model.decision_batch(params, test.X), test.s, test.mask)
     return accuracy, strength, converged
 
 
