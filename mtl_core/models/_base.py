@@ -44,7 +44,8 @@ from ..batch import TaskBatch, pack_tasks, weighted_xt
 from ..loss import expit, log1pexp, logistic_loss_terms
 from ..solvers import gradient_descent, prox_residual
 from ..exceptions import ConvergenceWarning, DivergenceError
-from .cv import CV_TOL, check_scoring, task_scores_of
+from ..metrics import check_scoring, per_task_scores
+from .cv import CV_TOL
 
 Params = dict[str, np.ndarray]
 
@@ -652,7 +653,7 @@ class MTLEstimator(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_tasks,)
         """
         Xs, ys = self._check_scored_tasks(Xs, ys)
-        return task_scores_of(metric, self.decision_functions(Xs), ys)
+        return per_task_scores(metric, self.decision_functions(Xs), ys)
 
     def objective(self, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], params: Params | None = None) -> float:
         """Value of the model's objective (see the class docstring) at the fitted or given parameters."""

@@ -14,7 +14,7 @@ all, the same whole-data fits.
 
 Scoring: every sample's held-out decision value (from the fold that holds it
 out) is pooled per task, as in scikit-learn's ``cross_val_predict``; the
-model's ``scoring`` (`SCORINGS`: ``"accuracy"``, the default,
+model's ``scoring`` (`mtl_core.metrics.METRICS`: ``"accuracy"``, the default,
 ``"balanced_accuracy"``, ``"roc_auc"``, ``"log_loss"``, or a callable
 ``scoring(y_true, decision_values) -> float``, larger is better) is computed
 on each task's pooled held-out samples and averaged over the tasks where it is
@@ -27,23 +27,15 @@ to the weakest strength in the grid.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ..batch import TaskBatch, pack_tasks
 from ..exceptions import CrossValidationError, MinorityClassWarning
 from ..loss import log1pexp
-from ..metrics import GREATER_IS_BETTER, METRICS
+from ..metrics import ScoringCallable, check_scoring, score_rows
 
-#: A scoring callable: ``scoring(y_true, decision_values) -> float`` for one task, where
-#: ``y_true`` holds labels in {0, 1} and ``decision_values`` the model's logits for the same
-#: samples (any scikit-learn metric taking scores works, e.g. ``sklearn.metrics.roc_auc_score``);
-#: larger is better (negate a loss). Return NaN where the score is undefined; a ValueError raised on
-#: samples of a single class also counts as undefined (the task is left out of the mean).
-ScoringCallable = Callable[[np.ndarray, np.ndarray], float]
-#: The names ``scoring=`` accepts (`mtl_core.metrics.METRICS`).
-SCORINGS: tuple[str, ...] = tuple(METRICS)
 # Scores that need both classes among a task's held-out samples.
 _NEEDS_BOTH_CLASSES = ("balanced_accuracy", "roc_auc")
 
@@ -52,79 +44,6 @@ CV_CHUNK_BYTES = 64 * 2**20
 # Tolerance of the fits inside CV: predictions, not certificates. Models may set their own
 # (``cv_tol``: Newton's last step squares its error, so its criterion can be looser).
 CV_TOL = 1e-6
-
-
-def check_scoring(scoring: str | ScoringCallable) -> tuple[str, bool]:
-    """The name of ``scoring`` and whether larger is better; ValueError for an unknown one.
-
-    Parameters
-    ----------
-    scoring : str or callable
-        A name of `SCORINGS`, or a `ScoringCallable` (larger is better).
-
-    Returns
-    -------
-    name : str
-        The metric's name (a callable's ``__name__``).
-    greater_is_better : bool
-    """
-    if isinstance(scoring, str) and scoring in METRICS:
-        return scoring, GREATER_IS_BETTER[scoring]
-    if callable(scoring) and not isinstance(scoring, (str, type)):
-        return getattr(scoring, "__name__", type(scoring).__name__), True
-    raise ValueError(
-        f"scoring must be one of {', '.join(repr(n) for n in SCORINGS)} or a callable "
-        f"scoring(y_true, decision_values) -> float, got {scoring!r}."
-    )
-
-
-def held_out_scores(scoring: str | ScoringCallable, z: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``scoring`` of every row of decision values, over the samples with ``w > 0``.
-
-    Parameters
-    ----------
-    scoring : str or callable
-        See `check_scoring`.
-    z, s, w : ndarray of shape (..., N)
-        Decision values, labels in {-1, +1} and weights (0: sample not scored), broadcastable.
-
-    Returns
-    -------
-    ndarray of shape (...)
-        NaN where no sample counts or the score is undefined there.
-    """
-    check_scoring(scoring)
-    z, s, w = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(s, dtype=float), np.asarray(w, dtype=float))
-    if isinstance(scoring, str):
-        return METRICS[scoring](z, s, w)
-    out = np.full(z.shape[:-1], np.nan)
-    for idx in np.ndindex(*z.shape[:-1]):
-        keep = w[idx] > 0
-        if not keep.any():
-            continue
-        y_true = (s[idx][keep] > 0).astype(np.int64)
-        try:
-            out[idx] = float(scoring(y_true, z[idx][keep]))
-        except ValueError:
-            # Metrics that need both classes (sklearn.metrics.roc_auc_score) refuse a task whose
-            # samples hold one: undefined there, like the built-in "roc_auc".
-            if np.unique(y_true).size > 1:
-                raise
-    return out
-
-
-def task_scores_of(
-    scoring: str | ScoringCallable, decision_values: Sequence[np.ndarray], ys: Sequence[np.ndarray]
-) -> np.ndarray:
-    """``scoring`` of every task from its decision values and labels in {0, 1}, shape (n_tasks,)."""
-    T, N = len(ys), max(len(y) for y in ys)
-    z, s, w = np.zeros((T, N)), np.ones((T, N)), np.zeros((T, N))
-    for t, (zt, yt) in enumerate(zip(decision_values, ys)):
-        n = len(yt)
-        z[t, :n] = zt
-        s[t, :n] = 2.0 * np.asarray(yt, dtype=float) - 1.0
-        w[t, :n] = 1.0
-    return held_out_scores(scoring, z, s, w)
 
 
 def _class_counts(batch: TaskBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -308,9 +227,9 @@ def cv_scores_batch(
         held_z = np.sum(np.where(vw > 0, z.reshape(nb, G, k, *z.shape[1:]), 0.0), axis=2)  # (nb, G, T, N)
         held_w = vw.sum(axis=2)
         s4 = s[:, None]  # (nb or 1, 1, T, N)
-        task_acc = held_out_scores("accuracy", held_z, s4, held_w)  # (nb, G, T), NaN: nothing held out
-        task_loss = held_out_scores("log_loss", held_z, s4, held_w)
-        task_score = task_acc if scoring == "accuracy" else held_out_scores(scoring, held_z, s4, held_w)
+        task_acc = score_rows("accuracy", held_z, s4, held_w)  # (nb, G, T), NaN: nothing held out
+        task_loss = score_rows("log_loss", held_z, s4, held_w)
+        task_score = task_acc if scoring == "accuracy" else score_rows(scoring, held_z, s4, held_w)
         out_acc[sl] = _mean_over_tasks(task_acc)
         out_loss[sl] = _mean_over_tasks(task_loss)
         out_score[sl] = _mean_over_tasks(task_score)
