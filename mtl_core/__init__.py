@@ -2,8 +2,8 @@
 
 - `make_tasks` builds related / unrelated synthetic tasks (`TaskSet`);
 - the models (`SingleTaskLogistic`, `PooledLogistic`, `MeanRegularizedMTL`,
-  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`) fit
-  lists of per-task arrays in the scikit-learn style;
+  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`) are
+  scikit-learn estimators that fit lists of per-task arrays;
 - `compare`, `sweep`, `learning_curve` and `lambda_path` run the experiments.
 """
 
@@ -13,6 +13,7 @@ from .models import (
     CrossValidationError,
     DivergenceError,
     JointFeatureMTL,
+    MinorityClassWarning,
     LowRankMTL,
     MeanRegularizedMTL,
     MTLEstimator,
@@ -31,6 +32,7 @@ __all__ = [
     "ConvergenceWarning",
     "CrossValidationError",
     "DivergenceError",
+    "MinorityClassWarning",
     "MTLEstimator",
     "SingleTaskLogistic",
     "PooledLogistic",

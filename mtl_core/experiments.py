@@ -17,7 +17,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import clone
 
+from . import metrics
 from .batch import TaskBatch, pack_problems
 from .models import MeanRegularizedMTL, MTLEstimator, PooledLogistic, SingleTaskLogistic
 from .models.cv import select_strength_batch
@@ -41,7 +43,7 @@ def model_labels(models: Sequence[MTLEstimator]) -> list[str]:
     out = []
     for m, n in zip(models, names):
         if names.count(n) > 1:
-            n = f"{n} [{m._strength}={getattr(m, m._strength)}]"
+            n = f"{n} [{m.strength_param}={getattr(m, m.strength_param)}]"
         out.append(n)
     if len(set(out)) < len(out):
         raise ValueError("Two models have the same name and strength; pass distinct models.")
@@ -119,12 +121,12 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
     T = taskset.n_tasks
     bayes = taskset.bayes_accuracy if taskset.bayes_accuracy is not None else np.full(T, np.nan)
     for label, model in zip(labels, models):
-        m = model.clone().fit(taskset.X_train, taskset.y_train, eval_set=(taskset.X_test, taskset.y_test))
+        m = clone(model).fit(taskset.X_train, taskset.y_train, eval_set=(taskset.X_test, taskset.y_test))
         fitted[label] = m
-        tr_acc = m.score(taskset.X_train, taskset.y_train)
-        te_acc = m.score(taskset.X_test, taskset.y_test)
-        tr_loss = m.log_loss(taskset.X_train, taskset.y_train)
-        te_loss = m.log_loss(taskset.X_test, taskset.y_test)
+        tr_acc = m.task_scores(taskset.X_train, taskset.y_train, "accuracy")
+        te_acc = m.task_scores(taskset.X_test, taskset.y_test, "accuracy")
+        tr_loss = m.task_scores(taskset.X_train, taskset.y_train, "log_loss")
+        te_loss = m.task_scores(taskset.X_test, taskset.y_test, "log_loss")
         for t in range(T):
             rows.append(
                 {
@@ -138,7 +140,7 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
                     "train_loss": tr_loss[t],
                     "test_loss": te_loss[t],
                     "bayes_accuracy": bayes[t],
-                    "strength": getattr(m, m._strength + "_"),
+                    "strength": getattr(m, m.strength_param + "_"),
                 }
             )
     table = pd.DataFrame(rows)
@@ -164,21 +166,19 @@ def fit_score_batch(
     strength : ndarray of shape (B,)
     converged : ndarray of shape (B,) of bool
     """
-    model._check_hyper()
+    model.check_params()
     B = train.n_batch
-    value = getattr(model, model._strength)
+    value = getattr(model, model.strength_param)
     start = None
     if isinstance(value, str):
         strength, cv = select_strength_batch(model, train, seed=seed)
         start = cv.get("chosen_fit")  # CV's whole-data fits at the chosen values: finish from there
     else:
         strength = np.full(B, float(value))
-    hp = model._hyper(B, 0.0)
-    hp[model._strength] = strength
+    hp = model.batch_hyperparams(B, 0.0)
+    hp[model.strength_param] = strength
     params, _, converged = model.fit_batch(train, hp, init=start)
-    z = model._decision(params, test.X)
-    correct = (test.s * z > 0) & test.mask
-    accuracy = correct.sum(-1) / np.maximum(test.mask.sum(-1), 1)
+    accuracy = metrics.accuracy(model.decision_batch(params, test.X), test.s, test.mask)
     return accuracy, strength, converged
 
 

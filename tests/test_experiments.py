@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.base import clone
 
 from mtl_core import MeanRegularizedMTL, PooledLogistic, SingleTaskLogistic, make_tasks
 from mtl_core.experiments import compare, lambda_path, learning_curve, repeat_seed, sweep
@@ -18,10 +19,10 @@ def test_compare_table_matches_direct_fits():
     assert set(res.table.model) == {"STL", "MTL (mean-regularized)"}
     assert len(res.table) == 2 * 3
     for label, model in zip(["STL", "MTL (mean-regularized)"], models):
-        direct = model.clone().fit(ts.X_train, ts.y_train)
+        direct = clone(model).fit(ts.X_train, ts.y_train)
         rows = res.table[res.table.model == label].sort_values("task")
-        np.testing.assert_allclose(rows.test_accuracy, direct.score(ts.X_test, ts.y_test))
-        np.testing.assert_allclose(rows.train_loss, direct.log_loss(ts.X_train, ts.y_train), rtol=1e-9)
+        np.testing.assert_allclose(rows.test_accuracy, direct.task_scores(ts.X_test, ts.y_test))
+        np.testing.assert_allclose(rows.train_loss, direct.task_scores(ts.X_train, ts.y_train, "log_loss"), rtol=1e-9)
     stl = res.table[res.table.model == "STL"].set_index("task").test_accuracy
     mtl = res.table[res.table.model == "MTL (mean-regularized)"].set_index("task")
     np.testing.assert_allclose(mtl.gap_vs_stl, mtl.test_accuracy - stl)
@@ -63,7 +64,7 @@ def test_sweep_cell_equals_single_fits_on_the_same_tasks():
     for r in range(3):
         ts = make_tasks(n_tasks=3, n_features=2, n_train=8, n_test=80, relatedness=0.5, seed=repeat_seed(11, r))
         for label, model in [("STL", SingleTaskLogistic(alpha=0.1)), ("MTL (mean-regularized)", MeanRegularizedMTL(lam=0.5))]:
-            acc = model.fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test)
+            acc = model.fit(ts.X_train, ts.y_train).task_scores(ts.X_test, ts.y_test)
             got = res.table[(res.table.repeat == r) & (res.table.model == label)].sort_values("task").test_accuracy
             np.testing.assert_allclose(got, acc)
 

@@ -2,9 +2,10 @@
 
 Adding a model means writing its estimator class and one `ModelSpec` in
 `MODELS`; the dashboard's menus, captions and Models page, the command line's
-``--models`` and the tests' common checks pick it up from here (its structure
-view on the Models page is the one piece of drawing it needs,
-``dashboard.figures.models``).
+``--models`` and the tests' common checks (``tests/test_registry.py`` and the
+scikit-learn conventions of ``tests/test_estimator_checks.py``) pick it up from
+here (its structure view on the Models page is the one piece of drawing it
+needs, ``dashboard.figures.models``).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class ModelSpec:
     @property
     def strength(self) -> str:
         """Name of the constructor parameter that accepts "auto" (``"lam"`` or ``"alpha"``)."""
-        return self.cls._strength
+        return self.cls.strength_param
 
     @property
     def name(self) -> str:
