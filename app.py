@@ -5,10 +5,15 @@ across pages) holds the one scenario every page shows; the pages live in
 ``pages/`` and are wired with ``st.navigation``.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import heap
 from dashboard_ui import ui
+
+
+ICON = Path(__file__).resolve().parent / "dashboard_ui" / "icon.png"
 
 
 def main() -> None:
@@ -16,7 +21,9 @@ def main() -> None:
     heap.freeze_startup_objects()
     st.set_page_config(
         page_title="MTL vs STL: see multi-task learning",
-        page_icon=":material/hub:",
+        # A local image: a ":material/..." icon is fetched from Google's font server as the favicon,
+        # which an offline classroom network cannot reach.
+        page_icon=str(ICON),
         layout="wide",
         # A projector shows the charts across the whole screen; the sidebar opens with one click.
         initial_sidebar_state="collapsed" if ui.presenter_requested() else "expanded",
@@ -48,6 +55,6 @@ if __name__ == "__main__":
 elif __name__ == "app":
     # `streamlit run app.py` imports this file once to find the server (an st.App): it warms
     # the caches before the first visitor and stops the worker processes on shutdown.
-    from dashboard_ui.warmup import lifespan
+    from dashboard_ui.warmup import lifespan, page_aliases
 
-    app = st.App("app.py", lifespan=lifespan)
+    app = st.App("app.py", lifespan=lifespan, routes=page_aliases())

@@ -1,4 +1,4 @@
-"""Start-up of the server: fill the caches before the class arrives, and stop promptly.
+"""Start-up of the server: fill the caches before the class arrives, stop promptly, page aliases.
 
 ``streamlit run app.py`` finds the ``st.App`` that ``app.py`` defines and serves
 it with this module's `lifespan`: before the server answers its first request it
@@ -8,6 +8,10 @@ the first visitor gets a drawn page at once.  The presets and the default
 scenario's other pages are then computed in a background thread while the server
 already serves.  On shutdown (Ctrl-C, SIGTERM) the worker processes are stopped
 without waiting for the fits they are running, so the server exits at once.
+
+`page_aliases`: the default page is served at ``/``; a link to ``/compare``
+(its name) would open Streamlit's "Page not found" dialog, so the server
+redirects it to ``/`` with the link's query (the scenario) kept.
 """
 
 from __future__ import annotations
@@ -91,3 +95,19 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         yield
     finally:
         stop_workers()
+
+
+#: Addresses that name the default page; Streamlit serves it only at "/".
+DEFAULT_PAGE_ALIASES = ("/compare",)
+
+
+def page_aliases() -> list[Any]:
+    """Starlette routes redirecting `DEFAULT_PAGE_ALIASES` to ``/``, query string kept."""
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    async def to_default_page(request: Any) -> RedirectResponse:
+        query = request.url.query
+        return RedirectResponse("/" + (f"?{query}" if query else ""), status_code=307)
+
+    return [Route(path, to_default_page, methods=["GET"]) for path in DEFAULT_PAGE_ALIASES]

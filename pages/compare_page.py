@@ -66,7 +66,7 @@ if T > F.MAX_BOUNDARY_TASKS:
     names = data.taskset.task_names
     default = F.default_tasks(T, F.MAX_BOUNDARY_TASKS, data.taskset.related)
     tasks = st.multiselect(
-        f"Tasks to draw (up to {F.MAX_BOUNDARY_TASKS}; the replay shows the first {F.MAX_REPLAY_TASKS})",
+        f"Tasks to draw (up to {F.MAX_BOUNDARY_TASKS})",
         list(range(T)), default=default, format_func=lambda t: names[t], max_selections=F.MAX_BOUNDARY_TASKS,
         key="compare_tasks",
     )
@@ -98,7 +98,17 @@ with training_tab:
                 st.warning(outcome.error)
         st.caption("Learning rate and epochs: *Training replay* in the sidebar.")
         chart("loss")
-        chart("replay")
+        replay_tasks = tasks
+        if T > F.MAX_REPLAY_TASKS:  # the animation carries every frame of every panel: a few tasks only
+            names = data.taskset.task_names
+            replay_tasks = st.multiselect(
+                f"Tasks in the replay (up to {F.MAX_REPLAY_TASKS} of {T})", list(range(T)),
+                default=F.default_tasks(T, F.MAX_REPLAY_TASKS, data.taskset.related), format_func=lambda t: names[t],
+                max_selections=F.MAX_REPLAY_TASKS, key="replay_tasks",
+            )
+        fig = st_cache.compare_figure(scenario, "replay", replay_tasks)
+        if fig is not None:
+            ui.chart(fig, PAGE, "replay", scenario)
 
 with weights_tab:
     if weights_tab.open:

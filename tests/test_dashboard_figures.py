@@ -258,3 +258,17 @@ def test_projector_figures_have_big_text_thick_lines_and_leave_the_original_alon
         assert all(new > old for old, new in widths if old > 0), name
         if "frames" in fig.spec:
             assert len(spec["frames"]) == len(fig.spec["frames"])
+
+
+def test_replay_frames_keep_the_legend_entries(compare_data):
+    """Playing the replay (or dragging its epoch slider) must not drop the models' legend entries."""
+    spec = compare_figures(compare_data)["replay"].spec
+    static = spec["data"]
+    in_legend = {i for i, tr in enumerate(static) if tr.get("showlegend", True) and tr.get("name")}
+    moving = set()
+    for frame in spec["frames"]:
+        for i, tr in zip(frame["traces"], frame["data"]):
+            moving.add(i)
+            assert tr.get("showlegend", static[i].get("showlegend", True)) == static[i].get("showlegend", True), i
+    # some legend entries are boundaries that move in the frames (the case that used to break)
+    assert in_legend & moving

@@ -32,7 +32,7 @@ KEYS = list(MODELS)
 def _make(key, strength=None, **params):
     spec = MODELS[key]
     value = spec.view_strength if strength is None else strength
-    return spec.make(value, **{name: QUICK[name] for name in spec.options}, **dict(spec.fit_options), **params)
+    return spec.make(value, **{**{name: QUICK[name] for name in spec.options}, **dict(spec.fit_options), **params})
 
 
 @pytest.fixture(scope="module")

@@ -345,8 +345,11 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
         for ti, role, t in dynamic:
             model = data.gd[role].model
             if t >= 0:
-                frame_data.append(_snapshot_trace(model, s, t, plane, ROLE_COLORS[role], data.name(role), None, None, False,
-                                                  cache.get((role, t))))
+                moved = _snapshot_trace(model, s, t, plane, ROLE_COLORS[role], data.name(role), None, None, False,
+                                        cache.get((role, t)))
+                # A frame updates only what moves: its showlegend=False would drop the model's legend entry.
+                moved.pop("showlegend", None)
+                frame_data.append(moved)
             else:
                 frame_data.append(dict(type="scatter", x=[epoch], y=[float(losses[role][fi])]))
             frame_idx.append(ti)
