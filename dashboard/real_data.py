@@ -26,6 +26,7 @@ import pandas as pd
 
 from mtl_core import MeanRegularizedMTL, PooledLogistic, SingleTaskLogistic, TaskSet, experiments
 from mtl_core import datasets as ds
+from mtl_core.datasets.csv_reading import detect_delimiter
 
 Progress = Callable[[int, int], None]
 
@@ -86,7 +87,7 @@ def file_digest(data: bytes) -> str:
 
 
 def read_header(data: bytes) -> list[str]:
-    """The column names of a CSV (stripped), raising `DataFileError` with the catalogue's messages."""
+    """The column names of a CSV (stripped; comma, semicolon or tab separated), raising `DataFileError` with the catalogue's messages."""
     if len(data) > MAX_BYTES:
         raise ds.DataFileError(ds.KIND_TOO_LARGE, ds.msg_too_large(len(data), MAX_BYTES))
     try:
@@ -98,7 +99,7 @@ def read_header(data: bytes) -> list[str]:
     if not text.strip():
         raise ds.DataFileError(ds.KIND_EMPTY, ds.msg_empty(header_only=False))
     try:
-        header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=None)))
+        header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=None), delimiter=detect_delimiter(text)))
     except (csv.Error, StopIteration) as exc:
         raise ds.DataFileError(ds.KIND_PARSE, ds.msg_parse(str(exc))) from None
     return [h.strip() for h in header]

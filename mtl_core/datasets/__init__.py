@@ -11,6 +11,9 @@ generator, so models and pages never need to know where the tasks came from.
   two meant to be shown to the user as is.  All those texts are built by the
   ``msg_*`` functions of the *message catalogue* (:mod:`.messages`), so pages and
   tests can reuse them.
+* :func:`tasks_from_mat` reads a MATLAB .mat file with one cell per task (MALSAR's
+  ``X``/``Y``, the Landmine data's ``feature``/``label``) through the same steps and
+  messages as the CSV loader.
 * :func:`example_csv` is the text of a small valid CSV (also shipped as
   ``examples/tasks_example.csv``).
 * :func:`resample_tasks` draws a new train/test split of loaded tasks (intervals
@@ -26,6 +29,7 @@ The package, one module per responsibility (this module only re-exports):
 * :mod:`.digits` -- the digits tasks;
 * :mod:`.csv_reading` -- file -> text -> table of text cells;
 * :mod:`.csv_files` -- table -> tasks (:func:`tasks_from_csv`) and the example file;
+* :mod:`.mat_files` -- .mat cells -> tasks (:func:`tasks_from_mat`);
 * :mod:`.splits` -- stratified splits and standardization shared by both sources,
   and :func:`resample_tasks`.
 """
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 from .csv_files import example_csv, tasks_from_csv
 from .digits import digits_tasks
+from .mat_files import mat_cell_variables, tasks_from_mat
 from .limits import DEFAULT_MAX_BYTES, MAX_FEATURES, MAX_TASKS, MIN_TASK_ROWS
 from .messages import *  # noqa: F403  DataFileError, KIND_* and msg_*: pages and tests use them
 from .splits import resample_tasks
@@ -47,5 +52,7 @@ __all__ = [
     "MIN_TASK_ROWS",
     "digits_tasks",
     "example_csv",
+    "mat_cell_variables",
     "tasks_from_csv",
+    "tasks_from_mat",
 ]
