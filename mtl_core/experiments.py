@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from .batch import TaskBatch, pack_problems
+from .metrics import METRICS
 from .models import MeanRegularizedMTL, MTLEstimator, PooledLogistic, SingleTaskLogistic
 from .models.cv import select_strength_batch
 from .taskset import TaskSet
@@ -28,6 +29,10 @@ Progress = Callable[[int, int], None]
 
 #: Bound on the padded training features of one batched fit (bytes); larger grids are chunked.
 CHUNK_BYTES = 32 * 2**20
+#: The test metrics every repeated experiment reports (names of `mtl_core.metrics.METRICS`).  Accuracy
+#: says little on imbalanced tasks (the majority rule scores the majority rate); balanced accuracy and
+#: ROC AUC score chance 0.5 whatever the imbalance.
+SCORES = ("accuracy", "balanced_accuracy", "roc_auc")
 
 
 def default_models() -> list[MTLEstimator]:
@@ -60,6 +65,26 @@ def _with_reference(models: Sequence[MTLEstimator] | None) -> tuple[list[MTLEsti
         if isinstance(m, SingleTaskLogistic):
             return models, i
     return [SingleTaskLogistic()] + models, 0
+
+
+def summary_columns(metric: str) -> dict[str, str]:
+    """The summary's column names of ``metric`` (one of `SCORES`): its mean and interval, its gap vs STL and interval.
+
+    Accuracy keeps the historical names (``mean_accuracy``, ``accuracy_low``,
+    ``gap_mean``, ...); every other metric is spelled the same way with its name
+    (``mean_roc_auc``, ``roc_auc_low``, ``roc_auc_gap_mean``, ...).
+    """
+    gap = "gap" if metric == "accuracy" else f"{metric}_gap"
+    return {"mean": f"mean_{metric}", "low": f"{metric}_low", "high": f"{metric}_high",
+            "gap_mean": f"{gap}_mean", "gap_low": f"{gap}_low", "gap_high": f"{gap}_high"}
+
+
+def task_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the last (task) axis, skipping NaN (a task whose test set lacks a class has no AUC)."""
+    values = np.asarray(values, dtype=float)
+    counts = np.sum(np.isfinite(values), axis=-1)
+    total = np.nansum(values, axis=-1)
+    return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
 
 
 def t_interval(values: np.ndarray, axis: int = 0, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,7 +176,7 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
 # ------------------------------------------------------------ batched core
 def fit_score_batch(
     model: MTLEstimator, train: TaskBatch, test: TaskBatch, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Fit ``model`` on every problem of ``train`` at once and score it on ``test``.
 
     The strength is the model's own, or chosen per problem by cross-validation
@@ -159,8 +184,9 @@ def fit_score_batch(
 
     Returns
     -------
-    accuracy : ndarray of shape (B, T)
-        Test accuracy per problem and task.
+    scores : dict of str to ndarray of shape (B, T)
+        Test score per problem and task for every metric of `SCORES`
+        (NaN where a task's test set lacks a class, for balanced accuracy and AUC).
     strength : ndarray of shape (B,)
     converged : ndarray of shape (B,) of bool
     """
@@ -177,9 +203,8 @@ def fit_score_batch(
     hp[model._strength] = strength
     params, _, converged = model.fit_batch(train, hp, init=start)
     z = model._decision(params, test.X)
-    correct = (test.s * z > 0) & test.mask
-    accuracy = correct.sum(-1) / np.maximum(test.mask.sum(-1), 1)
-    return accuracy, strength, converged
+    scores = {name: METRICS[name](z, test.s, test.mask) for name in SCORES}
+    return scores, strength, converged
 
 
 def _chunks(n_items: int, bytes_per_item: int) -> Iterable[slice]:
@@ -196,18 +221,19 @@ def evaluate_tasksets(
     progress: Progress | None = None,
     progress_offset: int = 0,
     progress_total: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Test accuracy of every model on every task set (all with the same T and d), batched.
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Test scores of every model on every task set (all with the same T and d), batched.
 
     Returns
     -------
-    accuracy : ndarray of shape (n_models, n_tasksets, T)
+    scores : dict of str to ndarray of shape (n_models, n_tasksets, T)
+        One array per metric of `SCORES` (``scores["accuracy"]``, ...).
     strength : ndarray of shape (n_models, n_tasksets)
     """
     n = len(tasksets)
     T, d = tasksets[0].n_tasks, tasksets[0].n_features
     n_max = max(max(ts.n_train) for ts in tasksets)
-    acc = np.empty((len(models), n, T))
+    scores = {name: np.empty((len(models), n, T)) for name in SCORES}
     strength = np.empty((len(models), n))
     total = progress_total if progress_total is not None else len(models) * n
     done = progress_offset
@@ -217,12 +243,14 @@ def evaluate_tasksets(
         train = pack_problems([(ts.X_train, ts.y_train) for ts in part])
         test = pack_problems([(ts.X_test, ts.y_test) for ts in part])
         for i, model in enumerate(models):
-            a, s, _ = fit_score_batch(model, train, test, seed=seed)
-            acc[i, sl], strength[i, sl] = a, s
+            got, s, _ = fit_score_batch(model, train, test, seed=seed)
+            for name in SCORES:
+                scores[name][i, sl] = got[name]
+            strength[i, sl] = s
             done += len(part)
             if progress is not None:
                 progress(done, total)
-    return acc, strength
+    return scores, strength
 
 
 def repeat_seed(seed: int, repeat: int) -> int:
@@ -239,12 +267,15 @@ class SweepResult:
     ----------
     table : DataFrame
         One row per relatedness, n_train, repeat, model and task: ``test_accuracy``,
+        ``test_balanced_accuracy``, ``test_roc_auc`` (every metric of `SCORES`),
         ``bayes_accuracy``, ``related``, ``strength`` (the strength used, CV-chosen for "auto").
     summary : DataFrame
         One row per relatedness, n_train and model: ``mean_accuracy`` with
         ``accuracy_low``/``accuracy_high`` and ``gap_mean`` (vs STL, in accuracy
         fraction) with ``gap_low``/``gap_high``: 95% t-intervals over repeats,
-        paired (every model sees the same tasks in a repeat).
+        paired (every model sees the same tasks in a repeat).  The same for
+        balanced accuracy and ROC AUC under the names of `summary_columns`
+        (``mean_roc_auc``, ``roc_auc_low``, ``roc_auc_gap_mean``, ...).
     reference : str
         Label of the STL reference model.
     settings : dict
@@ -316,7 +347,7 @@ def run_grid(
     for i, ts in enumerate(tasksets):
         groups.setdefault(tuple(ts.n_train), []).append(i)
     T = tasksets[0].n_tasks
-    acc = np.empty((len(models), C * repeats, T))
+    scores = {name: np.empty((len(models), C * repeats, T)) for name in SCORES}
     strength = np.empty((len(models), C * repeats))
     total = C * repeats * len(models)
     group_idx = list(groups.values())
@@ -329,7 +360,9 @@ def run_grid(
                 progress(sum(done), total)
 
         idx = group_idx[j]
-        acc[:, idx], strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report)
+        got, strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report)
+        for name in SCORES:
+            scores[name][:, idx] = got[name]
 
     # Groups are independent (a repeat's tasks depend only on the seed and the repeat),
     # so threads give the same numbers; the batched NumPy work releases the GIL.
@@ -339,7 +372,7 @@ def run_grid(
     else:
         for j in range(len(group_idx)):
             fit_group(j)
-    acc = acc.reshape(len(models), C, repeats, T)
+    scores = {name: v.reshape(len(models), C, repeats, T) for name, v in scores.items()}
     strength = strength.reshape(len(models), C, repeats)
     ts0 = tasksets[0]
     bayes = ts0.bayes_accuracy if ts0.bayes_accuracy is not None else np.full(T, np.nan)
@@ -353,33 +386,26 @@ def run_grid(
         model=np.repeat(np.asarray(labels, dtype=object), C * repeats * T),
         task=np.tile(np.arange(T), M * C * repeats),
         related=np.tile(np.asarray(ts0.related, dtype=bool), n_rows // T),
-        test_accuracy=acc.reshape(-1),
+        **{f"test_{name}": scores[name].reshape(-1) for name in SCORES},
         bayes_accuracy=np.tile(bayes, n_rows // T),
         strength=np.repeat(strength.reshape(-1), T),
     )
     table = pd.DataFrame(columns)
 
-    per_rep = acc.mean(-1)  # (M, C, R)
-    gaps = per_rep - per_rep[ref : ref + 1]
-    m_acc, lo_acc, hi_acc = t_interval(per_rep, axis=2)
-    m_gap, lo_gap, hi_gap = t_interval(gaps, axis=2)
-    summary = pd.DataFrame(
-        [
-            {
-                **cell,
-                "model": label,
-                "mean_accuracy": m_acc[j, c],
-                "accuracy_low": lo_acc[j, c],
-                "accuracy_high": hi_acc[j, c],
-                "gap_mean": m_gap[j, c],
-                "gap_low": lo_gap[j, c],
-                "gap_high": hi_gap[j, c],
-                "bayes_accuracy": float(np.mean(bayes)),
-            }
-            for j, label in enumerate(labels)
-            for c, cell in enumerate(cells)
-        ]
-    )
+    rows = [{**cell, "model": label} for label in labels for cell in cells]
+    for name in SCORES:
+        per_rep = task_mean(scores[name])  # (M, C, R)
+        gaps = per_rep - per_rep[ref : ref + 1]
+        m, lo, hi = t_interval(per_rep, axis=2)
+        gm, glo, ghi = t_interval(gaps, axis=2)
+        col = summary_columns(name)
+        for j in range(len(labels)):
+            for c in range(C):
+                rows[j * C + c].update({col["mean"]: m[j, c], col["low"]: lo[j, c], col["high"]: hi[j, c],
+                                        col["gap_mean"]: gm[j, c], col["gap_low"]: glo[j, c], col["gap_high"]: ghi[j, c]})
+    for row in rows:
+        row["bayes_accuracy"] = float(np.mean(bayes))
+    summary = pd.DataFrame(rows)
     settings = {"cells": list(cells), "repeats": repeats, "seed": seed, "models": [repr(m) for m in models]}
     return SweepResult(table=table, summary=summary, reference=labels[ref], settings=settings)
 
@@ -521,8 +547,8 @@ def lambda_path(
     total = R * (G + 3)
     grid_models = [MeanRegularizedMTL(lam=float(lam), alpha=alpha) for lam in lams]
     refs = [SingleTaskLogistic(alpha=alpha), PooledLogistic(alpha=alpha), MeanRegularizedMTL(lam="auto", alpha=alpha, lam_grid=lams)]
-    acc, strength = evaluate_tasksets(tasksets, grid_models + refs, seed=seed, progress=progress, progress_total=total)
-    per_rep = acc.mean(-1)  # (models, R)
+    scores, strength = evaluate_tasksets(tasksets, grid_models + refs, seed=seed, progress=progress, progress_total=total)
+    per_rep = scores["accuracy"].mean(-1)  # (models, R)
     m, lo, hi = t_interval(per_rep[:G], axis=1)
     path = pd.DataFrame({"lam": lams, "mean_accuracy": m, "accuracy_low": lo, "accuracy_high": hi})
     rm, rlo, rhi = t_interval(per_rep[G : G + 2], axis=1)
