@@ -20,6 +20,7 @@ from mtl_core.datasets import (
     example_csv,
     tasks_from_csv,
 )
+from mtl_core.datasets.scanned_digits import SCANNERS
 from mtl_core.taskset import TaskSet
 
 EXAMPLE_FILE = Path(__file__).resolve().parents[1] / "examples" / "tasks_example.csv"
@@ -671,3 +672,35 @@ def test_mat_invalid_values_reuse_the_csv_messages():
     assert '"x2" (1)' in message
     ts = ds.tasks_from_mat(data, drop_invalid_rows=True)
     assert ts.settings["dropped_rows"] == 1 and ts.n_train[0] + ts.n_test[0] == 11
+
+
+# ----------------------------------------------------------------------------------
+# Scanned digits: one question, six scanners
+# ----------------------------------------------------------------------------------
+
+
+def test_scanned_digits_tasks_are_the_real_images_through_their_scanner():
+    ts = ds.scanned_digits_tasks(n_train=10, seed=5, n_components=None)
+    again = ds.scanned_digits_tasks(n_train=10, seed=5, n_components=None)
+    for a, b in zip(ts.X_train + ts.X_test, again.X_train + again.X_test):
+        np.testing.assert_array_equal(a, b)
+    bunch = load_digits()
+    pixels, target = bunch.data / 16.0, bunch.target
+    rows = [tr + te for tr, te in zip(ts.settings["train_rows"], ts.settings["test_rows"])]
+    used = sum(rows, [])
+    assert len(used) == len(set(used))  # no image in two tasks
+    assert set(target[used]) == {3, 8}
+    mean, std = np.array(ts.settings["feature_mean"]), np.array(ts.settings["feature_std"])
+    for t, name in enumerate(ts.task_names):
+        np.testing.assert_array_equal(ts.y_train[t], target[ts.settings["train_rows"][t]] == 8)
+        assert ts.n_train[t] == 10 and ts.y_train[t].sum() == 5
+        raw = ts.X_train[t] * std + mean
+        original = pixels[ts.settings["train_rows"][t]]
+        if name == "as scanned":
+            np.testing.assert_allclose(raw, original, atol=1e-12)
+        else:  # every other scanner changes the images, but keeps them close to the originals
+            assert np.abs(raw - original).max() > 0.2, name
+            assert np.corrcoef(raw.ravel(), original.ravel())[0, 1] > 0.5, name
+    assert ts.task_names == [s.name for s in SCANNERS]
+    with pytest.raises(ValueError, match="n_train must be between 4 and"):
+        ds.scanned_digits_tasks(n_train=500)
