@@ -516,11 +516,12 @@ def test_bad_arguments_are_value_errors():
 def test_example_csv_loads_and_file_matches():
     text = example_csv()
     assert EXAMPLE_FILE.read_bytes().decode("utf-8") == text
-    assert text.splitlines()[0] == "task,label,x1,x2,x3"
+    assert text.splitlines()[0] == "task,label," + ",".join(f"x{j}" for j in range(1, 9))
     ts = tasks_from_csv(EXAMPLE_FILE, "task", "label")
-    assert ts.task_names == ["A", "B", "C"] and ts.feature_names == ["x1", "x2", "x3"]
-    assert [a + b for a, b in zip(ts.n_train, ts.n_test)] == [40, 40, 40]
-    for t in range(3):
+    assert ts.task_names == list("ABCDEF") and ts.n_features == 8
+    assert [a + b for a, b in zip(ts.n_train, ts.n_test)] == [24] * 6
+    assert "synthetic" in ds.EXAMPLE_CSV_DESCRIPTION
+    for t in range(6):
         assert set(np.unique(ts.y_train[t])) == {0, 1} and set(np.unique(ts.y_test[t])) == {0, 1}
 
 

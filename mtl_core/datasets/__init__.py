@@ -40,10 +40,10 @@ The package, one module per responsibility (this module only re-exports):
 
 from __future__ import annotations
 
-from .csv_files import example_csv, tasks_from_csv
+from .csv_files import EXAMPLE_CSV_DESCRIPTION, example_csv, tasks_from_csv
 from .digits import digits_tasks
-from .mat_files import mat_cell_variables, tasks_from_mat
-from .scanned_digits import scanned_digits_tasks
+from .mat_files import KNOWN_VARIABLE_PAIRS, mat_cell_variables, tasks_from_mat
+from .scanned_digits import SCANNERS, scanned_digits_tasks
 from .limits import DEFAULT_MAX_BYTES, MAX_FEATURES, MAX_TASKS, MIN_TASK_ROWS
 from .messages import *  # noqa: F403  DataFileError, KIND_* and msg_*: pages and tests use them
 from .splits import resample_tasks
@@ -52,9 +52,12 @@ from .splits import resample_tasks
 # catalogue's names are importable by name, as before.
 __all__ = [
     "DataFileError",
+    "EXAMPLE_CSV_DESCRIPTION",
+    "KNOWN_VARIABLE_PAIRS",
     "MAX_FEATURES",
     "MAX_TASKS",
     "MIN_TASK_ROWS",
+    "SCANNERS",
     "digits_tasks",
     "example_csv",
     "mat_cell_variables",
