@@ -174,8 +174,16 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
 
 
 # ------------------------------------------------------------ batched core
+def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    metrics = tuple(metrics)
+    unknown = [m for m in metrics if m not in METRICS]
+    if not metrics or unknown:
+        raise ValueError(f"metrics must name one or more of {sorted(METRICS)}, got {list(metrics)!r}.")
+    return metrics
+
+
 def fit_score_batch(
-    model: MTLEstimator, train: TaskBatch, test: TaskBatch, seed: int = 0
+    model: MTLEstimator, train: TaskBatch, test: TaskBatch, seed: int = 0, metrics: Sequence[str] = SCORES
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Fit ``model`` on every problem of ``train`` at once and score it on ``test``.
 
@@ -185,8 +193,9 @@ def fit_score_batch(
     Returns
     -------
     scores : dict of str to ndarray of shape (B, T)
-        Test score per problem and task for every metric of `SCORES`
-        (NaN where a task's test set lacks a class, for balanced accuracy and AUC).
+        Test score per problem and task for every metric of ``metrics`` (default
+        `SCORES`; names of `mtl_core.metrics.METRICS`), NaN where a task's test
+        set lacks a class, for balanced accuracy and AUC.
     strength : ndarray of shape (B,)
     converged : ndarray of shape (B,) of bool
     """
@@ -203,7 +212,7 @@ def fit_score_batch(
     hp[model._strength] = strength
     params, _, converged = model.fit_batch(train, hp, init=start)
     z = model._decision(params, test.X)
-    scores = {name: METRICS[name](z, test.s, test.mask) for name in SCORES}
+    scores = {name: METRICS[name](z, test.s, test.mask) for name in _check_metrics(metrics)}
     return scores, strength, converged
 
 
@@ -221,19 +230,21 @@ def evaluate_tasksets(
     progress: Progress | None = None,
     progress_offset: int = 0,
     progress_total: int | None = None,
+    metrics: Sequence[str] = SCORES,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Test scores of every model on every task set (all with the same T and d), batched.
 
     Returns
     -------
     scores : dict of str to ndarray of shape (n_models, n_tasksets, T)
-        One array per metric of `SCORES` (``scores["accuracy"]``, ...).
+        One array per metric of ``metrics`` (default `SCORES`: ``scores["accuracy"]``, ...).
     strength : ndarray of shape (n_models, n_tasksets)
     """
     n = len(tasksets)
     T, d = tasksets[0].n_tasks, tasksets[0].n_features
     n_max = max(max(ts.n_train) for ts in tasksets)
-    scores = {name: np.empty((len(models), n, T)) for name in SCORES}
+    metrics = _check_metrics(metrics)
+    scores = {name: np.empty((len(models), n, T)) for name in metrics}
     strength = np.empty((len(models), n))
     total = progress_total if progress_total is not None else len(models) * n
     done = progress_offset
@@ -243,8 +254,8 @@ def evaluate_tasksets(
         train = pack_problems([(ts.X_train, ts.y_train) for ts in part])
         test = pack_problems([(ts.X_test, ts.y_test) for ts in part])
         for i, model in enumerate(models):
-            got, s, _ = fit_score_batch(model, train, test, seed=seed)
-            for name in SCORES:
+            got, s, _ = fit_score_batch(model, train, test, seed=seed, metrics=metrics)
+            for name in metrics:
                 scores[name][i, sl] = got[name]
             strength[i, sl] = s
             done += len(part)
@@ -308,6 +319,7 @@ def run_grid(
     seed: int = 0,
     progress: Progress | None = None,
     workers: int = 1,
+    metrics: Sequence[str] = SCORES,
 ) -> SweepResult:
     """Paired repeated experiment over a list of cells, for any source of tasks.
 
@@ -324,6 +336,9 @@ def run_grid(
     workers : int
         Threads fitting the groups of equal training size in parallel
         (``progress`` is then called from those threads).
+    metrics : sequence of str
+        The test metrics to report (default `SCORES`); fewer is faster (ROC AUC
+        sorts every test set).
 
     Returns
     -------
@@ -334,6 +349,7 @@ def run_grid(
         raise ValueError("Give at least one cell.")
     _check_repeats(repeats)
     keys = list(cells[0])
+    metrics = _check_metrics(metrics)
     models, ref = _with_reference(models)
     labels = model_labels(models)
     C = len(cells)
@@ -347,7 +363,7 @@ def run_grid(
     for i, ts in enumerate(tasksets):
         groups.setdefault(tuple(ts.n_train), []).append(i)
     T = tasksets[0].n_tasks
-    scores = {name: np.empty((len(models), C * repeats, T)) for name in SCORES}
+    scores = {name: np.empty((len(models), C * repeats, T)) for name in metrics}
     strength = np.empty((len(models), C * repeats))
     total = C * repeats * len(models)
     group_idx = list(groups.values())
@@ -360,8 +376,9 @@ def run_grid(
                 progress(sum(done), total)
 
         idx = group_idx[j]
-        got, strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report)
-        for name in SCORES:
+        got, strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report,
+                                                  metrics=metrics)
+        for name in metrics:
             scores[name][:, idx] = got[name]
 
     # Groups are independent (a repeat's tasks depend only on the seed and the repeat),
@@ -386,14 +403,14 @@ def run_grid(
         model=np.repeat(np.asarray(labels, dtype=object), C * repeats * T),
         task=np.tile(np.arange(T), M * C * repeats),
         related=np.tile(np.asarray(ts0.related, dtype=bool), n_rows // T),
-        **{f"test_{name}": scores[name].reshape(-1) for name in SCORES},
+        **{f"test_{name}": scores[name].reshape(-1) for name in metrics},
         bayes_accuracy=np.tile(bayes, n_rows // T),
         strength=np.repeat(strength.reshape(-1), T),
     )
     table = pd.DataFrame(columns)
 
     rows = [{**cell, "model": label} for label in labels for cell in cells]
-    for name in SCORES:
+    for name in metrics:
         per_rep = task_mean(scores[name])  # (M, C, R)
         gaps = per_rep - per_rep[ref : ref + 1]
         m, lo, hi = t_interval(per_rep, axis=2)
@@ -418,6 +435,7 @@ def sweep(
     seed: int = 0,
     progress: Progress | None = None,
     workers: int = 1,
+    metrics: Sequence[str] = SCORES,
     **scenario,
 ) -> SweepResult:
     """Accuracy of every model over a grid of relatedness x training samples per task.
@@ -436,6 +454,8 @@ def sweep(
         Called as fits complete.
     workers : int
         Threads for the training-size groups (see `run_grid`).
+    metrics : sequence of str
+        The test metrics to report (see `run_grid`).
     **scenario
         Any other `make_tasks` argument (``n_tasks``, ``n_features``,
         ``n_unrelated``, ``label_noise``, ``family``, ...).
@@ -449,7 +469,7 @@ def sweep(
     for forbidden in ("relatedness", "n_train", "seed"):
         scenario.pop(forbidden, None)
     cells = [{"relatedness": rho, "n_train": n} for n in ns for rho in rel]
-    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress, workers)
+    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress, workers, metrics)
     res.settings.update({"relatedness": rel, "n_train": ns, **scenario})
     res.settings.pop("cells")
     return res
@@ -547,7 +567,8 @@ def lambda_path(
     total = R * (G + 3)
     grid_models = [MeanRegularizedMTL(lam=float(lam), alpha=alpha) for lam in lams]
     refs = [SingleTaskLogistic(alpha=alpha), PooledLogistic(alpha=alpha), MeanRegularizedMTL(lam="auto", alpha=alpha, lam_grid=lams)]
-    scores, strength = evaluate_tasksets(tasksets, grid_models + refs, seed=seed, progress=progress, progress_total=total)
+    scores, strength = evaluate_tasksets(tasksets, grid_models + refs, seed=seed, progress=progress, progress_total=total,
+                                         metrics=("accuracy",))
     per_rep = scores["accuracy"].mean(-1)  # (models, R)
     m, lo, hi = t_interval(per_rep[:G], axis=1)
     path = pd.DataFrame({"lam": lams, "mean_accuracy": m, "accuracy_low": lo, "accuracy_high": hi})

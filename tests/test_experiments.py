@@ -182,3 +182,13 @@ def test_run_grid_reports_every_metric_with_paired_gaps():
         assert mtl[col["gap_mean"]] == pytest.approx(gap.mean())
         assert mtl[col["gap_low"]] < gap.mean() < mtl[col["gap_high"]]
     assert summary_columns("accuracy")["gap_mean"] == "gap_mean"  # the historical names stay
+
+
+def test_run_grid_reports_only_the_metrics_asked_for():
+    def factory(seed, n_train):
+        return make_tasks(n_tasks=2, n_train=n_train, seed=seed)
+
+    res = run_grid([{"n_train": 8}], factory, [SingleTaskLogistic()], repeats=2, metrics=("accuracy",))
+    assert "test_accuracy" in res.table and "test_roc_auc" not in res.table and "mean_roc_auc" not in res.summary
+    with pytest.raises(ValueError, match="metrics must name"):
+        run_grid([{"n_train": 8}], factory, [SingleTaskLogistic()], repeats=2, metrics=("auc",))

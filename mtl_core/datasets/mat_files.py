@@ -43,6 +43,7 @@ from .messages import (
     msg_mat_rows_mismatch,
     msg_mat_unreadable,
     msg_mat_v73,
+    msg_empty,
     msg_no_features,
     msg_too_many_features,
 )
@@ -150,7 +151,7 @@ def _load(file: Any, max_bytes: int) -> tuple[dict[str, Any], str | None]:
     if isinstance(raw, str):
         raise DataFileError(KIND_UNREADABLE, msg_mat_unreadable())
     if not raw:
-        raise DataFileError(KIND_EMPTY, "The file is empty.")
+        raise DataFileError(KIND_EMPTY, msg_empty(header_only=False))
     if raw.startswith(_V73_HEADER) or raw[512:520] == _HDF5_SIGNATURE or raw.startswith(_HDF5_SIGNATURE):
         raise DataFileError(KIND_MAT_V73, msg_mat_v73())
     try:
