@@ -1,9 +1,10 @@
 """Experiments: compare models on one task set, sweep relatedness x sample size, learning curves, lambda paths.
 
 All repeated experiments are *paired*: in repeat ``r`` every model sees the
-same tasks (the same training and test samples), so the accuracy gap of a model
-against STL is computed per repeat and its 95% interval is a t-interval over
-repeats. The fits of a sweep run through the batched solvers: every (cell,
+same tasks (the same training and test samples), so the gap of a model against
+STL is computed per repeat and its 95% interval is a t-interval over repeats.
+They report test accuracy, balanced accuracy and ROC AUC (`SCORES`, computed by
+`mtl_core.metrics`), or the metrics asked for. The fits of a sweep run through the batched solvers: every (cell,
 repeat) problem that shares a training-set size is fitted in one call, in
 chunks that bound peak memory.
 """

@@ -162,3 +162,13 @@ def test_notice_says_accuracy_is_uninformative_on_imbalanced_tasks():
     # balanced tasks where the models are right: nothing to say
     assert rd.uninformative_tasks(rd.RealResult(result.per_task.assign(majority_rate=0.5), result.overall, result.curve,
                                                  result.task_names, 2, "")) == []
+
+
+def test_mat_uploads_are_recognised_and_their_variables_guessed():
+    assert rd.is_mat_file("Landmine.MAT", b"") and rd.is_mat_file("upload", b"MATLAB 5.0 MAT-file")
+    assert not rd.is_mat_file("tasks.csv", b"task,label,x1\n")
+    assert rd.guess_mat_variables(["note", "label", "feature"]) == ("feature", "label")
+    assert rd.guess_mat_variables(["Y", "X"]) == ("X", "Y")
+    assert rd.guess_mat_variables(["a", "b", "c"]) == ("a", "b")  # no known layout: the page asks, starting from these
+    names, kind, message = rd.mat_variables(b"not a mat file")
+    assert names is None and kind == ds.KIND_UNREADABLE and "MATLAB" in message

@@ -187,8 +187,28 @@ def tasks_from_rows(
     The rows are in long form (one per example, ``task_cells`` naming its task), as
     read from a CSV or gathered from a .mat file's cells, so that both sources
     check, split and standardize the same way and report problems with the same
-    messages.  ``settings`` (the source's own entries) is completed with the
-    split's and the standardization's; see `tasks_from_csv` for the result.
+    messages.
+
+    Parameters
+    ----------
+    X_all : ndarray of shape (n_rows, n_features)
+        Feature values (NaN where a cell is missing).
+    task_cells : ndarray of shape (n_rows,), object
+        Each row's task name as text ("" where missing).
+    labels : LabelCells
+        The label cells (`label_cells`).
+    columns : Columns
+        The names of the task, label and feature columns, for the messages.
+    test_fraction, seed, drop_invalid_rows, max_bytes
+        As in `tasks_from_csv`.
+    settings : dict
+        The source's own entries, completed with the split's and the
+        standardization's.
+
+    Returns
+    -------
+    TaskSet
+        As described in `tasks_from_csv`.
     """
     keep, n_dropped = _valid_rows(columns, task_cells, labels.invalid, X_all, drop_invalid_rows)
     X_all = X_all[keep]
