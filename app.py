@@ -43,7 +43,7 @@ def main() -> None:
         st.Page("pages/real_data_page.py", title="Real data", icon=":material/table_chart:", url_path="real-data"),
     ]
     navigation = st.navigation(pages)
-    scenario = ui.sidebar()
+    scenario = ui.sidebar(navigation.url_path)
     ui.sync_url(scenario)
     navigation.run()
 

@@ -276,9 +276,22 @@ def _select_slider(name: str, options: list) -> None:
     st.select_slider(spec.label, options=options, key=W + name, help=spec.help or None)
 
 
-def sidebar() -> Scenario:
-    """Draw the sidebar (presets, scenario, model, training, view, share) and return the scenario."""
+#: Pages with their own data: the synthetic scenario's sidebar (presets included) does not apply there.
+OWN_DATA_PAGES = ("real-data",)
+
+
+def sidebar(page: str = "") -> Scenario:
+    """Draw the sidebar (presets, scenario, model, training, view, share) and return the scenario.
+
+    On a page of `OWN_DATA_PAGES` only a note is drawn: its controls would change
+    nothing there.  The scenario stays as it was (`init_state` restores the widgets
+    on the next page that draws them).
+    """
     ss = st.session_state
+    if page in OWN_DATA_PAGES:
+        st.sidebar.caption("This page uses its own data: the scenario and its presets apply to Compare, Sweep and "
+                           "Models, and are kept for them.")
+        return ss["scenario"]
     pres = presenter()
     with st.sidebar:
         if pres:
