@@ -242,6 +242,7 @@ class RealSpec:
     drop_invalid: bool = False
     compare_sizes: tuple[int, ...] = field(default=())  # csv and mat: per-task training rows of the comparison
     feature_variable: str = ""  # mat: the cell arrays of the features (the labels' is label_column)
+    scoring: str = "accuracy"  # what cross-validation maximizes when it chooses the strengths
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -316,18 +317,17 @@ def estimate_seconds(spec: RealSpec, n_features: int) -> float:
     return spec.repeats * units * max(int(n_features), 2) * _SECONDS_PER_UNIT
 
 
-def models() -> list:
+def models(scoring: str = "accuracy") -> list:
     """STL and pooled with cross-validated ridge (alpha="auto"), mean-regularized MTL with the automatic λ (the evidence, checked by cross-validation).
 
-    The automatic strengths are chosen by cross-validated *accuracy*, whatever
-    metric the page shows.  SCORING HOOK: once the estimators take ``scoring=``
-    (the engine issue), this is the one place to pass the page's metric (and to
-    add it to `RealSpec`, so that the caches key on it).
+    ``scoring`` is what cross-validation maximizes when it chooses the strengths
+    (a name of `mtl_core.metrics.METRICS`): accuracy by default, or the metric the
+    page shows when the user asks for it (`RealSpec.scoring`, so the caches key on it).
     """
     return [
-        SingleTaskLogistic(alpha="auto", cv=CV_FOLDS),
-        PooledLogistic(alpha="auto", cv=CV_FOLDS),
-        MeanRegularizedMTL(lam="auto", cv=CV_FOLDS, lam_grid=list(LAM_GRID)),
+        SingleTaskLogistic(alpha="auto", cv=CV_FOLDS, scoring=scoring),
+        PooledLogistic(alpha="auto", cv=CV_FOLDS, scoring=scoring),
+        MeanRegularizedMTL(lam="auto", cv=CV_FOLDS, lam_grid=list(LAM_GRID), scoring=scoring),
     ]
 
 
@@ -400,7 +400,7 @@ def _offset(progress: Progress | None, done: int, total: int) -> Progress | None
 def _run_parallel(cells: list[dict], factory: Callable[..., TaskSet], spec: RealSpec, progress: Progress | None,
                   offset: int, total: int, workers: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`run_grid` over ``cells`` (one training size each) on ``workers`` threads, rows ordered cell by cell."""
-    res = experiments.run_grid(cells, factory, models(), spec.repeats, spec.seed, _offset(progress, offset, total), workers)
+    res = experiments.run_grid(cells, factory, models(spec.scoring), spec.repeats, spec.seed, _offset(progress, offset, total), workers)
     return (res.table.sort_values("n_train", kind="stable", ignore_index=True),
             res.summary.sort_values("n_train", kind="stable", ignore_index=True))
 
@@ -436,7 +436,7 @@ def run_experiment(spec: RealSpec, base: TaskSet | None = None, progress: Progre
     def curve_factory(seed: int, n_train: int) -> TaskSet:
         return ds.resample_tasks(base, n_train=n_train, seed=seed)
 
-    comp = experiments.run_grid([{"share": CSV_TRAIN_SHARE}], compare_factory, models(), spec.repeats, spec.seed,
+    comp = experiments.run_grid([{"share": CSV_TRAIN_SHARE}], compare_factory, models(spec.scoring), spec.repeats, spec.seed,
                                 _offset(progress, 0, total))
     _, curve = _run_parallel([{"n_train": n} for n in spec.grid], curve_factory, spec, progress, spec.repeats * M, total)
     names = [str(n) for n in base.task_names]
@@ -500,7 +500,8 @@ def notice(result: RealResult, spec: RealSpec, metric: str = "accuracy") -> list
         end = " — the STL end of the path, so MTL barely shares" if lam <= 10 * LAM_GRID[0] else (
             " — the large-λ end (one shared weight vector, but per-task intercepts), so MTL shares strongly"
             if lam >= LAM_GRID[-1] / 10 else "")
-        out.append(f"The automatic choice (the evidence, checked by cross-validated accuracy) put the sharing strength at "
+        checked = METRIC_LABELS.get(spec.scoring, spec.scoring)
+        out.append(f"The automatic choice (the evidence, checked by cross-validated {checked}) put the sharing strength at "
                    f"λ ≈ {lam:.2g} (median over splits){end}.")
     if np.isfinite(pooled[col["gap_high"]]) and pooled[col["gap_high"]] < -0.05:
         text = (f"Pooling (one classifier for all tasks) **costs {-100 * pooled[col['gap_mean']]:.0f} points**: the tasks "

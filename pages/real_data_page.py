@@ -10,6 +10,7 @@ or by setting ``at.session_state["rd_file"] = (name, data)`` directly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import streamlit as st
@@ -130,10 +131,16 @@ c_rep.select_slider("Random splits (more: tighter intervals, slower)", options=r
 st.radio("Metric", list(rd.METRIC_LABELS), format_func=rd.METRIC_LABELS.get, key="rd_metric", horizontal=True,
          help="Accuracy: share of right answers. On imbalanced tasks it says little (always answering the larger class "
               "scores its share); balanced accuracy (the mean of the two classes' recalls) and ROC AUC (the chance "
-              "that a random positive scores above a random negative) score that rule 50%. The automatic strengths are "
-              "chosen by cross-validated accuracy whatever the metric shown.")
+              "that a random positive scores above a random negative) score that rule 50%.")
 _save("rd_metric")
 metric = ss["rd_metric"]
+_keep("rd_scoring_by_metric", False)
+st.checkbox("Choose the strengths by this metric too", key="rd_scoring_by_metric", disabled=metric == "accuracy",
+            help="The automatic strengths (α, λ) are chosen by cross-validation. By default it maximizes accuracy; "
+                 "on imbalanced tasks, choosing by balanced accuracy or ROC AUC can pick better strengths (the "
+                 "comparison then runs again).")
+_save("rd_scoring_by_metric")
+scoring = metric if ss["rd_scoring_by_metric"] else "accuracy"
 source = ss["rd_source"]
 data: bytes | None = None
 
@@ -295,6 +302,7 @@ else:
 
 # ----------------------------------------------------------------------------- run
 
+spec = dataclasses.replace(spec, scoring=scoring)
 estimate = rd.estimate_seconds(spec, n_features)
 approved = ss.setdefault("rd_approved", set())
 if estimate > AUTO_RUN_SECONDS and spec.key() not in approved:

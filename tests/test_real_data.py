@@ -172,3 +172,19 @@ def test_mat_uploads_are_recognised_and_their_variables_guessed():
     assert rd.guess_mat_variables(["a", "b", "c"]) == ("a", "b")  # no known layout: the page asks, starting from these
     names, kind, message = rd.mat_variables(b"not a mat file")
     assert names is None and kind == ds.KIND_UNREADABLE and "MATLAB" in message
+
+
+def test_strengths_can_be_chosen_by_the_metric_shown(csv_result):
+    """`RealSpec.scoring` reaches every model's cross-validation, keys the cache, and the page's texts say it."""
+    import dataclasses
+
+    spec, _, _ = csv_result
+    assert {m.scoring for m in rd.models()} == {"accuracy"}
+    assert {m.scoring for m in rd.models("balanced_accuracy")} == {"balanced_accuracy"}
+    by_auc = dataclasses.replace(spec, scoring="roc_auc")
+    assert by_auc.key() != spec.key()
+    data = ds.example_csv().encode()
+    ts = rd.load_csv(data, "task", "label", ["x1", "x2", "x3"]).taskset
+    result = rd.run_experiment(by_auc, ts)
+    assert any("cross-validated ROC AUC" in n for n in rd.notice(result, by_auc))
+    assert "by cross-validated ROC AUC" in json.dumps(accuracy_figure(result, by_auc).spec["layout"]["title"])

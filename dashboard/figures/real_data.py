@@ -45,9 +45,10 @@ def source_text(spec: RealSpec, result: RealResult) -> str:
             f"{plotly_text(spec.label_column)}” · {spec.repeats} random splits, seed {spec.seed}")
 
 
-def _models_text() -> str:
-    return ("STL and pooled: logistic regression, ridge α by cross-validated accuracy; MTL: mean-regularized, λ by the "
-            "evidence, checked by cross-validated accuracy.")
+def _models_text(spec: RealSpec) -> str:
+    by = METRIC_LABELS.get(spec.scoring, spec.scoring)
+    return (f"STL and pooled: logistic regression, ridge α by cross-validated {by}; MTL: mean-regularized, λ by the "
+            f"evidence, checked by cross-validated {by}.")
 
 
 def _err(values: pd.Series, low: pd.Series, high: pd.Series) -> dict | None:
@@ -77,7 +78,7 @@ def accuracy_figure(result: RealResult, spec: RealSpec, metric: str = "accuracy"
     layout = base_layout(
         f"Test {label} per task: STL, MTL and pooled",
         f"{source_text(spec, result)}<br>{result.compare_label}. Bars: mean over splits; whiskers: 95% confidence intervals. "
-        f"{_models_text()}",
+        f"{_models_text(spec)}",
         height=520, barmode="group", bargap=0.25,
         xaxis=dict(title=dict(text="task"), type="category", tickangle=-30 if len(cats) > 8 else 0, automargin=True),
         yaxis=dict(title=dict(text=f"test {label} (%)"), ticksuffix="%", gridcolor="#eee",
@@ -164,7 +165,7 @@ def learning_curve_figure(result: RealResult, spec: RealSpec, metric: str = "acc
                                         size=15))
     layout = base_layout(
         f"Learning curves ({label}): does the gap shrink with more data?",
-        f"{source_text(spec, result)}<br>Lines: mean over random splits; bands: 95% confidence intervals. {_models_text()}",
+        f"{source_text(spec, result)}<br>Lines: mean over random splits; bands: 95% confidence intervals. {_models_text(spec)}",
         height=520, annotations=annotations, **axes,
     )
     layout["margin"]["t"] = 170
