@@ -209,8 +209,7 @@ def sync_url(scenario: Scenario) -> None:
 
 
 def _apply_preset(key: str) -> None:
-    load_scenario(PRESETS[key].scenario)
-    add_message("success", f"Preset loaded: **{PRESETS[key].label}**.")
+    load_scenario(PRESETS[key].scenario)  # the page's lesson banner names it: no second message
 
 
 def _load_uploaded() -> None:
@@ -302,7 +301,8 @@ def sidebar(page: str = "") -> Scenario:
             st.button(
                 p.label, key=f"preset_{p.key}", on_click=_apply_preset, args=(p.key,), width="stretch",
                 type="primary" if active is not None and active.key == p.key else "secondary",
-                help=p.lesson.replace("*", ""),
+                # A short tip: the whole lesson, shown on hover after the click, would cover the lesson's banner.
+                help="Loads this scenario (seed included); its lesson appears above the charts.",
             )
 
         st.markdown("#### Tasks")

@@ -8,6 +8,7 @@ slider move with a class on one server costs the exact fits and one tab.
 import streamlit as st
 
 from dashboard import budget
+from dashboard.model_info import nothing_to_exploit
 from dashboard import figures as F
 from dashboard_ui import st_cache, ui
 
@@ -17,6 +18,8 @@ scenario = ui.current_scenario()
 
 st.header("Compare: one model per task, or learn the tasks together?")
 st.caption(f"{scenario.summary()} · {scenario.model_summary()}")
+if why_not := nothing_to_exploit(scenario.model, scenario):
+    st.caption(why_not)
 ui.show_messages()
 ui.preset_banner(scenario)
 

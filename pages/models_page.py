@@ -6,7 +6,7 @@ from dashboard import budget
 from dashboard_ui import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.figures.models import structure_figure
-from dashboard.model_info import LOSS_LATEX, mtl_objective
+from dashboard.model_info import LOSS_LATEX, mtl_objective, nothing_to_exploit
 from dashboard.scenario import STRENGTH_SYMBOL, fmt_strength
 from mtl_core.models.registry import BASELINES, MTL_MODELS
 
@@ -68,6 +68,8 @@ for key, info in MTL_MODELS.items():
         strength_text = f"{sym} fixed at {fmt_strength(value)} for this view (select the model in the sidebar to change it)"
     fig = structure_figure(key, outcome.model, stl, ts, scenario, strength_text)
     st.caption(info.structure)
+    if why_not := nothing_to_exploit(key, scenario):
+        st.caption(why_not)
     ui.chart(fig, PAGE, f"structure-{key}", scenario)
     sections.append((f"structure-{key}", info.label, fig, info.structure))
 

@@ -169,3 +169,12 @@ def test_sidebar_widgets_take_their_words_from_the_field_table():
                 assert w.help == spec.help, key
             checked += 1
     assert checked >= 10 and len(by_key) >= 10
+
+
+def test_a_caption_says_when_a_model_has_nothing_to_exploit():
+    from dashboard.model_info import nothing_to_exploit
+
+    two = Scenario(n_features=2)
+    assert "2 features" in nothing_to_exploit("low_rank", two) and "drop" in nothing_to_exploit("joint_feature", two)
+    assert nothing_to_exploit("low_rank", two.replace(n_features=10)) == ""
+    assert nothing_to_exploit("mean_regularized", two) == ""

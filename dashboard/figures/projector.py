@@ -100,7 +100,7 @@ def _legend_rows(data: list) -> int:
     """Rows of a horizontal legend at projector size (plotly wraps it at the figure's width)."""
     names = dict.fromkeys(str(tr["name"]) for tr in data if tr.get("showlegend", True) is not False and tr.get("name"))
     width = sum(45 + 10 * len(n) for n in names)
-    return max(1, -(-width // LEGEND_WIDTH))
+    return -(-width // LEGEND_WIDTH)  # 0 without entries
 
 
 def _title_block(original: dict, layout: dict) -> None:
@@ -119,10 +119,11 @@ def _title_block(original: dict, layout: dict) -> None:
     for side in ("l", "r", "b"):
         if isinstance(margin.get(side), (int, float)):
             margin[side] = round(margin[side] * FONT_SCALE)
-    if legend.get("yref") == "container" and isinstance(legend.get("y"), (int, float)):
+    rows = _legend_rows(original.get("data", [])) if layout.get("showlegend", True) is not False else 0
+    placed = legend.get("yref") == "container" and isinstance(legend.get("y"), (int, float)) and legend["y"] < 1
+    if rows and placed:
         old_legend_top = (1 - old_layout["legend"]["y"]) * old_height
         below_legend = max(old_top - old_legend_top, 40) * FONT_SCALE  # legend rows and panel titles
-        rows = _legend_rows(original.get("data", []))
         legend.update(y=1 - LEGEND_TOP / height, yanchor="top")
         margin["t"] = round(LEGEND_TOP + below_legend + 32 * (rows - 1))
     else:
