@@ -29,6 +29,7 @@ import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
@@ -36,6 +37,12 @@ WORKERS_ENV = "MTL_WORKERS"
 MAX_WORKERS = 4
 #: Pool restarts after dead workers before computing in the server process for good.
 MAX_RESTARTS = 5
+#: How often a waiting caller asks whether it still wants the result, seconds.
+POLL_SECONDS = 0.05
+
+
+class JobCancelled(Exception):
+    """The caller stopped waiting (its session moved on or left); the job was dropped if it had not started."""
 
 
 def default_workers() -> int:
@@ -142,8 +149,14 @@ class Offloader:
             print(f"warning: {why}; computing in the server process from now on.", file=sys.stderr)
         self.workers = 0
 
-    def run(self, func: Callable[..., Any], *args: Any) -> Any:
-        """``func(*args)`` in a worker process (in this process if there are no workers or the worker died)."""
+    def run(self, func: Callable[..., Any], *args: Any, cancelled: Callable[[], bool] | None = None) -> Any:
+        """``func(*args)`` in a worker process (in this process if there are no workers or the worker died).
+
+        ``cancelled`` is asked every `POLL_SECONDS` while the job waits or runs in a worker:
+        once it answers True the job is cancelled if it has not started (a running one
+        finishes unread) and `JobCancelled` is raised, so a session that moved on or left
+        stops waiting at once and its queued work never runs.
+        """
         if self.workers == 0:
             return func(*args)
         try:
@@ -163,7 +176,7 @@ class Offloader:
                 self._disable(f"cannot start worker processes ({exc})")
             return func(*args)
         try:
-            return future.result()
+            return _wait(future, cancelled, lambda: self._pool is pool)
         except BrokenProcessPool:
             self._discard(pool)
             return func(*args)
@@ -187,6 +200,21 @@ class Offloader:
                 process.terminate()
         for process in processes:
             process.join(timeout=2)
+
+
+def _wait(future: Any, cancelled: Callable[[], bool] | None, pool_alive: Callable[[], bool]) -> Any:
+    """The job's result, unless the caller gives up (``cancelled``) or the pool is shut down first."""
+    while True:
+        try:
+            return future.result(timeout=POLL_SECONDS)
+        except FutureTimeout:
+            if cancelled is not None and cancelled():
+                # Dropped if still queued; the few jobs the pool already handed its workers run unread.
+                future.cancel()
+                raise JobCancelled("the caller no longer waits for this job") from None
+            if not pool_alive():  # shut down (server stopping): its workers may have been killed
+                future.cancel()
+                raise JobCancelled("the worker pool was shut down") from None
 
 
 _shared: Offloader | None = None

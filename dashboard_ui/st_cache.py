@@ -92,14 +92,40 @@ PREFETCH = ("boundaries", "accuracy")
 _MISSING = object()
 
 
+def _session_moved_on() -> bool:
+    """Whether this script run has been asked to stop or rerun (a new slider value, another page, a closed tab)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    # Streamlit has no public test for a pending request (it acts on one at the next st call);
+    # its request state is the only sign. Without it, jobs are simply waited for.
+    state = getattr(requests, "_state", None)
+    return state is not None and getattr(state, "name", "CONTINUE") != "CONTINUE"
+
+
+def _offloaded(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` in a worker process, dropped as soon as this session moves on or leaves."""
+    return offload.shared().run(func, *args, cancelled=_session_moved_on)
+
+
+def _give_way() -> None:
+    """After `offload.JobCancelled`: let Streamlit act on the session's pending rerun or stop."""
+    st.empty()  # any element: Streamlit raises its rerun (or stop) here
+    raise RuntimeError("The computation was interrupted; change a setting to try again.")
+
+
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
 def _compare_summary(key: str, _scenario: Scenario) -> views.CompareSummary:
-    return offload.shared().run(views.compare_summary, _scenario, PREFETCH)
+    return _offloaded(views.compare_summary, _scenario, PREFETCH)
 
 
 def compare_summary(scenario: Scenario) -> views.CompareSummary:
     """The exact fits of the Compare page and everything derived from them, shared by all sessions."""
-    return _compare_summary(_scenario_key(views.summary_key(scenario)), scenario)
+    try:
+        return _compare_summary(_scenario_key(views.summary_key(scenario)), scenario)
+    except offload.JobCancelled:
+        _give_way()
 
 
 @st.cache_resource(max_entries=VIEW_ENTRIES, ttl=TTL, show_spinner=False)
@@ -132,7 +158,7 @@ def _compare_figure(name: str, key: str, tasks: tuple[int, ...] | None, _scenari
         return figures.COMPARE_FIGURES[name](view_data(_scenario, training=True), None if tasks is None else list(tasks))
     spec = compare_summary(_scenario).figure_specs.get((name, key, tasks), _MISSING)
     if spec is _MISSING:
-        spec = offload.shared().run(views.figure_spec, name, _scenario, tasks)
+        spec = _offloaded(views.figure_spec, name, _scenario, tasks)
     return None if spec is None else figures.RawFigure(spec)
 
 
@@ -151,7 +177,10 @@ def compare_figure(scenario: Scenario, name: str, tasks: list[int] | None = None
         if list(chosen) == figures.default_tasks(ts.n_tasks, figures.MAX_BOUNDARY_TASKS, ts.related):
             chosen = None  # the default choice draws the same figure (and finds the prefetched one)
     key = _scenario_key(scenario) if training else views.figure_key(scenario)
-    return _compare_figure(name, key, chosen, scenario)
+    try:
+        return _compare_figure(name, key, chosen, scenario)
+    except offload.JobCancelled:
+        _give_way()
 
 
 def compare_figures(scenario: Scenario, tasks: list[int] | None = None) -> dict[str, Any]:

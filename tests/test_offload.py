@@ -153,3 +153,61 @@ def test_workers_use_one_blas_thread_each():
     finally:
         off.shutdown()
     assert threads and all(n == 1 for n in threads), threads
+
+
+def _sleep_then_mark(seconds: float, marker: str) -> int:
+    import time
+
+    time.sleep(seconds)
+    with open(marker, "w") as f:
+        f.write("ran")
+    return os.getpid()
+
+
+def test_a_caller_that_moves_on_stops_waiting_and_its_queued_job_never_runs(tmp_path):
+    import threading
+    import time
+
+    off = offload.Offloader(1)
+    try:
+        off.run(_sleep_then_mark, 0.0, str(tmp_path / "warm"))  # the worker is up
+        # The first job holds the only worker, the next two fill the pool's call queue (jobs handed to
+        # the workers ahead of time), the last one queues behind them.
+        busy = [threading.Thread(target=off.run, args=(_sleep_then_mark, s, str(tmp_path / name)))
+                for s, name in ((1.5, "first"), (0.0, "second"), (0.0, "second-b"))]
+        for thread in busy:
+            thread.start()
+            time.sleep(0.2)
+        asked = time.monotonic()
+        with pytest.raises(offload.JobCancelled):
+            off.run(_sleep_then_mark, 0.0, str(tmp_path / "third"), cancelled=lambda: time.monotonic() - asked > 0.2)
+        assert time.monotonic() - asked < 1.0  # did not wait for the jobs ahead of it
+        for thread in busy:
+            thread.join()
+        time.sleep(0.3)
+        assert (tmp_path / "first").exists() and (tmp_path / "second").exists()
+        assert not (tmp_path / "third").exists()  # cancelled before it started
+        # A caller that keeps waiting gets its answer.
+        assert off.run(_sleep_then_mark, 0.0, str(tmp_path / "fourth"), cancelled=lambda: False) > 0
+    finally:
+        off.shutdown()
+
+
+def test_shutdown_without_waiting_stops_a_busy_worker_at_once(tmp_path):
+    import threading
+    import time
+
+    off = offload.Offloader(1)
+    pid = off.run(_sleep_then_mark, 0.0, str(tmp_path / "warm"))
+    outcome = []
+    caller = threading.Thread(target=lambda: outcome.append(pytest.raises(offload.JobCancelled, off.run, _sleep_then_mark,
+                                                                          60.0, str(tmp_path / "long"))))
+    caller.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    off.shutdown(wait=False)
+    assert time.monotonic() - start < 5
+    caller.join(timeout=5)
+    assert not caller.is_alive() and outcome  # the waiting caller was released with JobCancelled
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the worker process is gone
