@@ -110,6 +110,20 @@ def chart(fig, name: str, spec: rd.RealSpec) -> None:
                     key=f"chart_{PAGE}_{name}")
 
 
+def loaded_taskset(loaded, k: str, drop: bool):
+    """The file's task set, or its problem shown (with the offer to drop invalid rows) and the page stopped."""
+    if not loaded.ok and loaded.kind == ds.KIND_INVALID_VALUES:
+        show_error(loaded.message)
+        st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
+        st.stop()
+    if drop:
+        st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
+    if not loaded.ok:
+        show_error(loaded.message)
+        st.stop()
+    return loaded.taskset
+
+
 # ----------------------------------------------------------------------------- page
 
 st.header("Real data: does sharing help outside the simulator?")
@@ -230,17 +244,7 @@ else:
             show_error(ds.msg_mat_ambiguous(variables))
             st.stop()
         drop = bool(ss.get(f"rd_drop_{k}", False))
-        loaded = cached_load_mat(digest, fvar, lvar, drop, data)
-        if not loaded.ok and loaded.kind == ds.KIND_INVALID_VALUES:
-            show_error(loaded.message)
-            st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
-            st.stop()
-        if drop:
-            st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
-        if not loaded.ok:
-            show_error(loaded.message)
-            st.stop()
-        ts = loaded.taskset
+        ts = loaded_taskset(cached_load_mat(digest, fvar, lvar, drop, data), k, drop)
         rows = rd.task_rows(ts)
         st.caption(f"{ts.n_tasks} tasks, {ts.n_features} features, {sum(rows)} rows (smallest task {min(rows)} rows)"
                    + (f"; {ts.settings['dropped_rows']} rows with missing or infinite values dropped."
@@ -279,17 +283,7 @@ else:
             show_error(ds.msg_no_features())
             st.stop()
         drop = bool(ss.get(f"rd_drop_{k}", False))
-        loaded = cached_load(digest, task, label, tuple(features), drop, data)
-        if not loaded.ok and loaded.kind == ds.KIND_INVALID_VALUES:
-            show_error(loaded.message)
-            st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
-            st.stop()
-        if drop:
-            st.checkbox("Drop those rows and continue", key=f"rd_drop_{k}")
-        if not loaded.ok:
-            show_error(loaded.message)
-            st.stop()
-        ts = loaded.taskset
+        ts = loaded_taskset(cached_load(digest, task, label, tuple(features), drop, data), k, drop)
         dropped = int(ts.settings.get("dropped_rows", 0))
         rows = rd.task_rows(ts)
         st.caption(f"{ts.n_tasks} tasks, {ts.n_features} features, {sum(rows)} rows (smallest task {min(rows)} rows)"
