@@ -133,7 +133,9 @@ def test_a_zero_delta_is_grey_without_an_arrow():
 def test_every_preset_on_every_page(key):
     at = new_app().run()
     at.button(key=f"preset_{key}").click().run()
-    assert any(PRESETS[key].label in s.value for s in at.success)
+    # One banner names the preset and gives its lesson (no second "Preset loaded" message repeating it).
+    named = [m.value for m in list(at.success) + list(at.info) if PRESETS[key].label in m.value]
+    assert len(named) == 1, named
     assert_compare_complete(at)
     assert at.session_state["scenario"] == PRESETS[key].scenario
     assert any(PRESETS[key].label in i.value for i in at.info), "the preset's lesson is shown"
@@ -312,3 +314,15 @@ def test_a_scenario_over_the_time_budget_asks_before_fitting():
     at = new_app(light.to_query_params()).run()
     assert_ok(at, COMPARE_TABS["Boundaries & accuracy"])
     assert not any(b.label == "Run it anyway" for b in at.button)
+
+
+def test_the_lesson_banner_stays_when_the_class_switches_to_auto():
+    """The negative-transfer lesson asks the class to switch the strength to auto: its banner stays."""
+    preset = PRESETS["negative_transfer"]
+    at = new_app().run()
+    at.button(key="preset_negative_transfer").click().run()
+    at.toggle(key="w_strength_auto").set_value(True).run()
+    assert not at.exception and at.session_state["scenario"].strength is None
+    assert any(preset.label in i.value for i in at.info)
+    at.slider(key="w_relatedness").set_value(0.5).run()  # another scenario: the lesson is over
+    assert not any(preset.label in i.value for i in at.info)
