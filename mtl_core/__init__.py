@@ -2,13 +2,15 @@
 
 - `make_tasks` builds related / unrelated synthetic tasks (`TaskSet`);
 - the models (`SingleTaskLogistic`, `PooledLogistic`, `MeanRegularizedMTL`,
-  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`) fit
+  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`,
+  `ClusteredMTL`) fit
   lists of per-task arrays in the scikit-learn style;
 - `compare`, `sweep`, `learning_curve` and `lambda_path` run the experiments.
 """
 
 from .models import (
     MODELS,
+    ClusteredMTL,
     ConvergenceWarning,
     CrossValidationError,
     DivergenceError,
@@ -39,4 +41,5 @@ __all__ = [
     "JointFeatureMTL",
     "SharedSubspaceMTL",
     "SharedHiddenMTL",
+    "ClusteredMTL",
 ]
