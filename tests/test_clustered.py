@@ -8,7 +8,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score
 
 from mtl_core import make_tasks
-from mtl_core.models.clustered import ClusteredMTL, clustered_penalty, kmeans, water_fill
+from mtl_core.models import MeanRegularizedMTL
+from mtl_core.models.clustered import ClusteredMTL, clustered_penalty, kmeans, relaxed_penalty, water_fill
 
 
 def _random_feasible_M(rng, T, k):
@@ -26,7 +27,7 @@ def test_closed_form_minimum_over_M_beats_every_feasible_M(T, d, k):
     rng = np.random.default_rng(T * 10 + d)
     W = rng.standard_normal((1, T, d))
     lam, alpha = np.array([2.0]), np.array([0.3])
-    value = clustered_penalty(W, k, lam, alpha)[0][0]
+    value = relaxed_penalty(W, k, lam, alpha)[0][0]
     scale = alpha[0] * (lam[0] + alpha[0]) / (2 * T)
     for _ in range(200):
         M = _random_feasible_M(rng, T, k)
@@ -77,6 +78,19 @@ def test_fit_reaches_the_optimum(seed, lam):
         assert model.objective(ts.X_train, ts.y_train, p) >= base - 1e-12
 
 
+def test_first_order_path_for_many_weights_reaches_the_newton_optimum():
+    # 6 tasks x 20 features = 120 weights: above the Newton limit, FISTA solves it
+    ts = make_tasks(n_tasks=6, n_features=20, n_train=30, n_clusters=2, relatedness=0.9, seed=1)
+    fista_fit = ClusteredMTL(2, 1.0).fit(ts.X_train, ts.y_train)
+    assert fista_fit.converged_ and fista_fit.optimality_residual(ts.X_train, ts.y_train) <= 1e-6
+    newton = ClusteredMTL(2, 1.0)
+    newton._NEWTON_MAX_WEIGHTS = 10_000
+    newton.fit(ts.X_train, ts.y_train)
+    assert newton.n_iter_ < 50  # it was Newton's
+    np.testing.assert_allclose(fista_fit.coef_, newton.coef_, atol=1e-5)
+    assert fista_fit.objective(ts.X_train, ts.y_train) == pytest.approx(newton.objective(ts.X_train, ts.y_train), abs=1e-10)
+
+
 @pytest.mark.parametrize("extreme", ["lam=0", "k=T"])
 def test_extremes_are_single_task_ridge_logistic_regression(extreme):
     # lam = 0: the penalty is (alpha / 2T) ||W||^2; k = T: M = I, the same penalty
@@ -89,6 +103,18 @@ def test_extremes_are_single_task_ridge_logistic_regression(extreme):
         ref.fit(ts.X_train[t], ts.y_train[t])
         np.testing.assert_allclose(model.coef_[t], ref.coef_[0], atol=1e-6)
         np.testing.assert_allclose(model.intercept_[t], ref.intercept_[0], atol=1e-6)
+
+
+def test_one_group_is_mean_regularized_mtl():
+    # k = 1: (alpha/2)|w_mean|^2 + (lam+alpha)/(2T) sum_t |w_t - w_mean|^2, which is mean-regularized MTL
+    # with strength lam' = lam + alpha and a ridge alpha' on w0 such that lam' alpha' / (lam' + alpha') = alpha
+    # (minimizing its objective over w0 for fixed task weights leaves exactly these two terms)
+    ts = make_tasks(n_tasks=5, n_features=3, n_train=15, relatedness=0.7, seed=2)
+    lam, alpha = 1.0, 0.1
+    ours = ClusteredMTL(1, lam, alpha).fit(ts.X_train, ts.y_train)
+    ref = MeanRegularizedMTL(lam + alpha, alpha * (lam + alpha) / lam).fit(ts.X_train, ts.y_train)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-7)
 
 
 def test_kmeans_is_deterministic_and_finds_separated_groups():

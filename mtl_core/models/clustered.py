@@ -3,38 +3,42 @@ r"""Clustered MTL: tasks come in groups, each group's weight vectors pulled towa
 The combinatorial penalty, for a partition of the T tasks into k groups, is
 
 .. math:: \frac{1}{2T}\Big[\lambda \sum_{g}\sum_{t \in g} \|w_t - \bar w_g\|^2 + \alpha \|W\|_F^2\Big]
-          = \frac{1}{2T}\operatorname{tr}\big(W^\top (\lambda (I - M) + \alpha I)\, W\big),
+          = \frac{\alpha}{2}\|\bar w\|^2
+            + \frac{1}{2T}\operatorname{tr}\big((\Pi W)^\top (\lambda (I - \tilde M) + \alpha I)\, \Pi W\big),
 
-with :math:`W` the :math:`T \times d` matrix of task weights (one row per task)
-and :math:`M = F F^\top` the projection on the normalized group indicators.
-Relaxing :math:`M` to the convex set
-:math:`\mathcal{M}_k = \{M : 0 \preceq M \preceq I,\ \operatorname{tr} M = k\}` and
-the quadratic form to the jointly convex
-:math:`\operatorname{tr}(W^\top \alpha(\lambda+\alpha)(\alpha I + \lambda M)^{-1} W)`
+with :math:`W` the :math:`T \times d` matrix of task weights (one row per task),
+:math:`\bar w` their mean, :math:`\Pi = I - \mathbf{1}\mathbf{1}^\top/T` (centring
+over tasks) and :math:`\tilde M` the projection on the centred group indicators
+(rank ``k - 1``: the indicators span the mean direction and ``k - 1`` others).
+Relaxing :math:`\tilde M` to the convex set
+:math:`\mathcal{M}_{k-1} = \{M : 0 \preceq M \preceq I,\ \operatorname{tr} M = k - 1\}`
+and the quadratic form to the jointly convex
+:math:`\operatorname{tr}((\Pi W)^\top \alpha(\lambda+\alpha)(\alpha I + \lambda M)^{-1} \Pi W)`
 (equal to the above on projections) gives the convex clustered MTL of Jacob,
-Bach & Vert (NeurIPS 2008) in the form of Zhou, Chen & Ye (NeurIPS 2011) and
-MALSAR's ``Logistic_CMTL``: their
-:math:`\rho_1\eta(1+\eta)\operatorname{tr}(W(\eta I + M)^{-1}W^\top)` with
-:math:`\eta = \alpha/\lambda`, :math:`\rho_1 = \lambda/(2T)` here (MALSAR sums
-the tasks' mean losses, so its ``rho1`` is :math:`\lambda/2` and ``rho2`` is
-:math:`\alpha/2`).
+Bach & Vert (NeurIPS 2008: the mean penalized apart, the clustering relaxed on
+the centred weights), with the relaxation in the form of Zhou, Chen & Ye
+(NeurIPS 2011) and MALSAR's CMTL, :math:`\rho_1\eta(1+\eta)\operatorname{tr}(W(\eta I + M)^{-1}W^\top)`,
+:math:`\eta = \alpha/\lambda`, here :math:`\rho_1 = \lambda/(2T)` (MALSAR sums the
+tasks' mean losses, so its ``rho1`` is :math:`\lambda/2`, ``rho2`` is :math:`\alpha/2`;
+it relaxes the uncentred weights with ``tr M = k``: `relaxed_penalty`). With
+``k = 1`` this is exactly mean-regularized MTL.
 
 Minimizing over :math:`M` in closed form leaves a convex function of
-:math:`W` alone. With :math:`S = W W^\top = U \operatorname{diag}(s) U^\top`
-and :math:`x_i = \alpha + \lambda m_i` (the eigenvalues of
+:math:`W` alone. With :math:`S = C C^\top = U \operatorname{diag}(s) U^\top`
+(:math:`C = \Pi W`) and :math:`x_i = \alpha + \lambda m_i` (the eigenvalues of
 :math:`\alpha I + \lambda M`, in :math:`[\alpha, \alpha+\lambda]`, summing to
-:math:`T\alpha + \lambda k`), the best :math:`M` shares the eigenvectors of
+:math:`T\alpha + \lambda (k - 1)`), the best :math:`M` shares the eigenvectors of
 :math:`S` and
 
-.. math:: \min_{M \in \mathcal{M}_k} \operatorname{tr}(S (\alpha I + \lambda M)^{-1})
+.. math:: \min_{M \in \mathcal{M}_{k-1}} \operatorname{tr}(S (\alpha I + \lambda M)^{-1})
           = \min_{x} \sum_i \frac{s_i}{x_i},
           \qquad x_i = \operatorname{clip}(\tau \sqrt{s_i},\ \alpha,\ \alpha + \lambda)
 
-(water-filling: :math:`\tau` makes the :math:`x_i` sum to
-:math:`T\alpha + \lambda k`). The minimizer is unique wherever it matters (in
-the :math:`x_i` of :math:`s_i > 0`), so by Danskin's theorem the penalty is
-differentiable with gradient :math:`\frac{\alpha(\lambda+\alpha)}{T} A W`,
-:math:`A = U \operatorname{diag}(1/x) U^\top`; its gradient is piecewise smooth
+(water-filling: :math:`\tau` makes the :math:`x_i` sum to their total). The
+minimizer is unique wherever it matters (in the :math:`x_i` of :math:`s_i > 0`),
+so by Danskin's theorem the penalty is differentiable, with gradient
+:math:`\frac{\alpha(\lambda+\alpha)}{T} \Pi A C` plus the mean's ridge,
+:math:`A = U \operatorname{diag}(1/x) U^\top`; the gradient is piecewise smooth
 (a spectral function of :math:`S`, Lewis & Sendov 2001), and Newton's method
 with the exact Hessian of each piece solves the whole problem.
 """
@@ -114,10 +118,10 @@ def _spectrum(W: np.ndarray, n_clusters: int, lam: np.ndarray, alpha: np.ndarray
     return U, sv, water_fill(sv, n_clusters, lam, alpha)
 
 
-def clustered_penalty(W: np.ndarray, n_clusters: int, lam: np.ndarray, alpha: np.ndarray, need: int = 0):
-    r"""The relaxed clustering penalty of the module docstring, its gradient and Hessian.
+def relaxed_penalty(W: np.ndarray, n_clusters: int, lam: np.ndarray, alpha: np.ndarray, need: int = 0):
+    r"""Zhou, Chen & Ye's relaxed clustering penalty, its gradient and Hessian.
 
-    .. math:: P(W) = \frac{\alpha(\lambda+\alpha)}{2T}\min_{M \in \mathcal{M}_k}
+    .. math:: R_k(W) = \frac{\alpha(\lambda+\alpha)}{2T}\min_{M \in \mathcal{M}_k}
               \operatorname{tr}\big(W^\top(\alpha I + \lambda M)^{-1} W\big)
 
     Parameters
@@ -182,6 +186,29 @@ def clustered_penalty(W: np.ndarray, n_clusters: int, lam: np.ndarray, alpha: np
     inner[..., np.arange(T), np.arange(T)] += diag @ np.swapaxes(J, -1, -2)
     HV = U[:, None] @ (a[:, None, :, None] * Et + inner @ What[:, None])
     hess = scale[:, None, None] * HV.reshape(B, T * d, T * d)
+    return value, grad, hess
+
+
+def clustered_penalty(W: np.ndarray, n_clusters: int, lam: np.ndarray, alpha: np.ndarray, need: int = 0):
+    r"""The model's penalty: the relaxation on the centred weights plus a ridge on their mean.
+
+    .. math:: P(W) = \frac{\alpha}{2}\|\bar w\|^2 + R_{k-1}(\Pi W),
+              \qquad \Pi = I - \tfrac{1}{T}\mathbf{1}\mathbf{1}^\top
+
+    (`relaxed_penalty` with ``k - 1``: the groups' indicators span the mean direction
+    plus ``k - 1`` centred directions). Same arguments and returns as `relaxed_penalty`.
+    """
+    B, T, d = W.shape
+    mean = W.mean(1, keepdims=True)
+    value, grad, hess = relaxed_penalty(W - mean, n_clusters - 1, lam, alpha, need)
+    value = value + 0.5 * alpha * np.sum(mean[:, 0] ** 2, -1)
+    if need == 0:
+        return value, None, None
+    grad = grad - grad.mean(1, keepdims=True) + (alpha / T)[:, None, None] * mean
+    if need == 1:
+        return value, grad, None
+    centre = np.kron(np.eye(T) - 1.0 / T, np.eye(d))  # Pi acting on the task-major weights
+    hess = centre @ hess @ centre + (alpha / T**2)[:, None, None] * np.kron(np.ones((T, T)), np.eye(d))
     return value, grad, hess
 
 
@@ -309,19 +336,23 @@ def kmeans(points: np.ndarray, n_clusters: int, rng: np.random.Generator, n_init
 class ClusteredMTL(MTLEstimator):
     r"""Clustered MTL (convex relaxation): tasks form groups whose weights are pulled together.
 
-    Objective (:math:`W`: the :math:`T \times d` task weights, one row per task):
+    Objective (:math:`W`: the :math:`T \times d` task weights, one row per task;
+    :math:`\Pi = I - \mathbf{1}\mathbf{1}^\top/T`):
 
-    .. math:: F = \frac{1}{T}\sum_t L_t(w_t, b_t)
-              + \frac{\alpha(\lambda+\alpha)}{2T}\min_{0 \preceq M \preceq I,\ \operatorname{tr}M = k}
-                \operatorname{tr}\big(W^\top(\alpha I + \lambda M)^{-1} W\big)
+    .. math:: F = \frac{1}{T}\sum_t L_t(w_t, b_t) + \frac{\alpha}{2}\|\bar w\|^2
+              + \frac{\alpha(\lambda+\alpha)}{2T}\min_{0 \preceq M \preceq I,\ \operatorname{tr}M = k-1}
+                \operatorname{tr}\big((\Pi W)^\top(\alpha I + \lambda M)^{-1} \Pi W\big)
 
-    the convex relaxation (Jacob, Bach & Vert, NeurIPS 2008; Zhou, Chen & Ye,
-    NeurIPS 2011; MALSAR's CMTL with :math:`\eta = \alpha/\lambda`) of
-    :math:`\frac{1}{2T}[\lambda \sum_g \sum_{t\in g}\|w_t - \bar w_g\|^2 + \alpha\|W\|_F^2]`
-    over partitions into ``k = n_clusters`` groups. Intercepts are not
-    penalized. With ``k = 1`` and :math:`M = \mathbf{1}\mathbf{1}^\top/T` this is
-    mean-regularized MTL with strength :math:`\lambda + \alpha`; with
-    ``lam = 0`` it is STL with ridge ``alpha``; ``k = T`` gives STL too.
+    the convex relaxation (Jacob, Bach & Vert, NeurIPS 2008; in the form of Zhou,
+    Chen & Ye, NeurIPS 2011, and MALSAR's CMTL, with :math:`\eta = \alpha/\lambda`)
+    of :math:`\frac{1}{2T}[\lambda \sum_g \sum_{t\in g}\|w_t - \bar w_g\|^2 + \alpha\|W\|_F^2]`
+    over partitions into ``k = n_clusters`` groups (see the module docstring).
+    Intercepts are not penalized. ``k = 1`` is mean-regularized MTL (strength
+    :math:`\lambda + \alpha`, ridge :math:`\alpha(\lambda+\alpha)/\lambda` on the
+    shared vector); ``lam = 0`` and ``k = T`` are STL with ridge ``alpha``.
+    Being convex, the relaxation sees the spectrum of the centred task weights,
+    not a partition: it pulls the tasks towards ``k - 1`` centred directions
+    around their mean, which tasks in ``k`` groups share.
 
     Parameters
     ----------
@@ -343,8 +374,9 @@ class ClusteredMTL(MTLEstimator):
     coef_ : ndarray of shape (n_tasks, n_features)
     intercept_ : ndarray of shape (n_tasks,)
     cluster_matrix_ : ndarray of shape (n_tasks, n_tasks)
-        The minimizing :math:`M` at the solution (a relaxed
-        :math:`F F^\top`: about :math:`1/|g|` between two tasks of one group, 0 across).
+        :math:`\mathbf{1}\mathbf{1}^\top/T` plus the minimizing :math:`M` at the
+        solution: a relaxed :math:`F F^\top` (:math:`1/|g|` between two tasks of one
+        group, 0 across, for a true partition); its trace is ``k``.
     task_similarity_ : ndarray of shape (n_tasks, n_tasks)
         :math:`M` normalized to a unit diagonal, :math:`M_{st}/\sqrt{M_{ss}M_{tt}}`
         (0 for a task with :math:`M_{tt} = 0`): near 1 within a learned group.
@@ -473,10 +505,13 @@ class ClusteredMTL(MTLEstimator):
     def _set_fitted_attributes(self, batch):
         super()._set_fitted_attributes(batch)
         lam, alpha = self._hp_["lam"], self._hp_["alpha"]
-        U, sv, x = _spectrum(self.coef_[None], int(self.n_clusters), lam, alpha)
-        m = (x - alpha[:, None]) / lam[:, None] if lam[0] > 0 else np.full_like(x, self.n_clusters / x.shape[-1])
+        T = self.coef_.shape[0]
+        centred = self.coef_ - self.coef_.mean(0)
+        U, sv, x = _spectrum(centred[None], int(self.n_clusters) - 1, lam, alpha)
+        m = (x - alpha[:, None]) / lam[:, None] if lam[0] > 0 else np.full_like(x, (self.n_clusters - 1) / T)
         U, m = U[0], np.clip(m[0], 0.0, 1.0)
-        self.cluster_matrix_ = (U * m) @ U.T
+        # the relaxed F F^T: the mean direction (in every group's span) plus the centred part
+        self.cluster_matrix_ = np.full((T, T), 1.0 / T) + (U * m) @ U.T
         root = U * np.sqrt(m)
         norm = np.linalg.norm(root, axis=1, keepdims=True)
         unit = np.divide(root, norm, out=np.zeros_like(root), where=norm > 0)
