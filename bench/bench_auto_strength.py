@@ -66,8 +66,8 @@ def run(seeds: int, selections: list[str], seed: int = 0) -> list[dict]:
                 models = [SingleTaskLogistic(alpha="auto"), PooledLogistic(alpha="auto")]
                 models += [mtl_auto(s) for s in selections]
                 models += [MeanRegularizedMTL(lam=float(lam)) for lam in ORACLE_GRID]
-                acc, strength = evaluate_tasksets(tasksets, models, seed=seed)
-                mean = 100 * acc.mean(axis=(1, 2))  # per model, over seeds and tasks
+                scores, strength = evaluate_tasksets(tasksets, models, seed=seed)
+                mean = 100 * scores["accuracy"].mean(axis=(1, 2))  # per model, over seeds and tasks
                 k = len(selections)
                 row = {"d": d, "n": n, "rho": rho, "stl": mean[0], "pooled": mean[1],
                        "oracle": mean[2 + k:].max(), "oracle_lam": ORACLE_GRID[np.argmax(mean[2 + k:])]}

@@ -97,11 +97,11 @@ def targets(seeds=range(20)) -> None:
         start = time.perf_counter()
         model = ClusteredMTL(3).fit(ts.X_train, ts.y_train)
         secs.append(time.perf_counter() - start)
-        acc["clustered"].append(model.score(ts.X_test, ts.y_test).mean())
+        acc["clustered"].append(model.score(ts.X_test, ts.y_test))
         ari.append(adjusted_rand_score(ts.task_cluster, model.cluster_labels_))
         lam.append(model.lam_)
-        acc["mean_regularized"].append(MeanRegularizedMTL().fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test).mean())
-        acc["stl"].append(SingleTaskLogistic("auto").fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test).mean())
+        acc["mean_regularized"].append(MeanRegularizedMTL().fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test))
+        acc["stl"].append(SingleTaskLogistic("auto").fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test))
     acc = {k: np.array(v) for k, v in acc.items()}
     for k, v in acc.items():
         print(f"  test accuracy {k:17s} {100 * v.mean():6.2f}")
@@ -113,8 +113,8 @@ def targets(seeds=range(20)) -> None:
     one = {"clustered": [], "mean_regularized": []}
     for seed in seeds:
         ts = make_tasks(n_tasks=9, n_features=5, n_train=10, relatedness=0.9, n_clusters=1, seed=seed)
-        one["clustered"].append(ClusteredMTL(1).fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test).mean())
-        one["mean_regularized"].append(MeanRegularizedMTL().fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test).mean())
+        one["clustered"].append(ClusteredMTL(1).fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test))
+        one["mean_regularized"].append(MeanRegularizedMTL().fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test))
     one = {k: np.array(v) for k, v in one.items()}
     print("  one group (9 related tasks, model k=1):")
     for k, v in one.items():

@@ -44,7 +44,7 @@ def direction_scan(Xs, ys, alpha: float, n_grid: int = 2000) -> tuple[float, int
     a, b, _, _ = newton_logistic(Z, batch.s[0], batch.sw[0], T * alpha)
     model = SharedSubspaceMTL(k=1, alpha=alpha)
     wide = TaskBatch(batch.X, batch.s, np.broadcast_to(batch.sw, (n_grid,) + batch.sw.shape[1:]), batch.mask)
-    f = model.objective_batch({"P": P[:, :, None], "A": a, "b": b}, wide, model._hyper(n_grid, alpha))
+    f = model.objective_batch({"P": P[:, :, None], "A": a, "b": b}, wide, model.batch_hyperparams(n_grid, alpha))
     n_min = int(np.sum((f < np.roll(f, 1)) & (f < np.roll(f, -1))))
     return float(f.min()), n_min
 

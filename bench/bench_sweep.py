@@ -102,7 +102,7 @@ def engine_fits(tasksets):
     for idx in groups.values():
         batch = pack_problems([(tasksets[i].X_train, tasksets[i].y_train) for i in idx])
         for j, m in enumerate(models):
-            hp = m._hyper(len(idx))
+            hp = m.batch_hyperparams(len(idx))
             params, _, conv = m.fit_batch(batch, hp)
             out[idx, j] = m.objective_batch(params, batch, hp)
     return out, time.perf_counter() - start

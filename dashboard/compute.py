@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mtl_core import MODELS, ConvergenceWarning, CrossValidationError, DivergenceError, TaskSet
+from mtl_core.metrics import per_task_scores
 
 from .scenario import STRENGTH_SYMBOL, Scenario, TaskSpec, fmt_strength
 
@@ -154,18 +155,15 @@ def fit_exact(taskset: TaskSet, role: str, mtl_key: tuple) -> FitOutcome:
 def task_metrics(model: Any, taskset: TaskSet) -> dict[str, np.ndarray]:
     """Per-task train/test accuracy and mean log-loss of a fitted model.
 
-    The same numbers as the engine's ``score`` and ``log_loss`` (prediction is
-    ``decision > 0``; the loss is the mean of ``log(1 + exp(-s z))``), from one
-    scoring pass over all tasks per split.
+    The same numbers as the engine's ``task_scores`` with ``"accuracy"`` and
+    ``"log_loss"`` (prediction is ``decision > 0``; the loss is the mean of
+    ``log(1 + exp(-s z))``), from one scoring pass over all tasks per split.
     """
     out = {}
     for split, Xs, ys in (("train", taskset.X_train, taskset.y_train), ("test", taskset.X_test, taskset.y_test)):
-        z = np.concatenate(model.decision_functions(Xs))
-        y = np.concatenate([np.asarray(v) for v in ys])
-        counts = np.array([len(v) for v in ys])
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        out[f"{split}_accuracy"] = np.add.reduceat(((z > 0) == (y == 1)).astype(float), starts) / counts
-        out[f"{split}_loss"] = np.add.reduceat(np.logaddexp(0.0, -(2.0 * y - 1.0) * z), starts) / counts
+        z = model.decision_functions(Xs)
+        out[f"{split}_accuracy"] = per_task_scores("accuracy", z, ys)
+        out[f"{split}_loss"] = per_task_scores("log_loss", z, ys)
     return {key: out[key] for key in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")}
 
 

@@ -222,6 +222,7 @@ def static_image(
     if find_chromium() is None:
         raise StaticExportUnavailable(NO_CHROMIUM_MESSAGE)
     import kaleido
+    from choreographer.errors import BrowserClosedError, BrowserFailedError, ChromeNotFoundError
 
     spec = fig.to_dict()
     layout = spec.setdefault("layout", {})
@@ -234,10 +235,9 @@ def static_image(
             warnings.simplefilter("ignore")
             try:
                 return kaleido.calc_fig_sync(spec, opts=opts)
-            except Exception as exc:  # kaleido/Chromium failures: report plainly
-                if "Chrome" in type(exc).__name__ or "browser" in str(exc).lower():
-                    raise StaticExportUnavailable(NO_CHROMIUM_MESSAGE) from exc
-                raise
+            except (ChromeNotFoundError, BrowserFailedError, BrowserClosedError) as exc:
+                # kaleido's browser (choreographer) missing, failing to start or dying: report plainly
+                raise StaticExportUnavailable(NO_CHROMIUM_MESSAGE) from exc
 
 
 # ----------------------------------------------------------------------------- CLI

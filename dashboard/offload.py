@@ -168,11 +168,25 @@ class Offloader:
             self._discard(pool)
             return func(*args)
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop the pool: pending jobs are cancelled; running ones finish (``wait``) or are killed.
+
+        ``wait=False`` is for a server that is stopping: a worker in the middle of a
+        minutes-long fit would otherwise hold the exit until it finishes.
+        """
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        # ProcessPoolExecutor has no public way to stop busy workers before Python 3.14
+        # (terminate_workers); its process table is the only handle on them.
+        processes = list(getattr(pool, "_processes", {}).values()) if not wait else []
+        pool.shutdown(wait=wait, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=2)
 
 
 _shared: Offloader | None = None

@@ -132,9 +132,15 @@ PRESETS: dict[str, Preset] = {
 
 
 def matching_preset(scenario: Scenario) -> Preset | None:
-    """The preset whose scenario equals ``scenario`` in everything that changes the numbers."""
+    """The preset whose lesson ``scenario`` is still in: the same tasks and the same MTL model.
+
+    The sharing strength may differ: lessons ask the class to change it (switch to
+    auto, move λ), and the lesson's banner must stay while they do.
+    """
+    key = scenario.mtl_key()
     for preset in PRESETS.values():
         p = preset.scenario
-        if p.task_spec() == scenario.task_spec() and p.mtl_key() == scenario.mtl_key():
+        pk = p.mtl_key()
+        if p.task_spec() == scenario.task_spec() and (pk[0], pk[2:]) == (key[0], key[2:]):
             return preset
     return None

@@ -16,6 +16,8 @@ because Streamlit drops query parameters on page switches.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import asdict, fields
 from typing import Any, Callable
 
@@ -25,6 +27,8 @@ import streamlit as st
 
 from mtl_core import MODELS
 
+from dashboard import budget
+from dashboard.figures.projector import for_projector, subtitle_text
 from dashboard.export import NO_CHROMIUM_MESSAGE, chart_config, csv_text, file_stem, find_chromium, html_report, static_image
 from dashboard.presets import PRESETS, matching_preset
 from dashboard.scenario import (
@@ -157,6 +161,17 @@ def presenter() -> bool:
     return bool(st.session_state.get("presenter", False))
 
 
+#: Presenter mode's page: less padding above the first chart (a projector's 720 rows are precious).
+PROJECTOR_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>"
+
+
+def presenter_requested() -> bool:
+    """Presenter mode, known before `init_state` (for the page config): the session's or the URL's flag."""
+    if "presenter" in st.session_state:
+        return presenter()
+    return _flag(st.query_params.get("presenter", "0"))
+
+
 def add_message(kind: str, text: str) -> None:
     st.session_state.setdefault("messages", []).append((kind, text))
 
@@ -194,8 +209,7 @@ def sync_url(scenario: Scenario) -> None:
 
 
 def _apply_preset(key: str) -> None:
-    load_scenario(PRESETS[key].scenario)
-    add_message("success", f"Preset loaded: **{PRESETS[key].label}**.")
+    load_scenario(PRESETS[key].scenario)  # the page's lesson banner names it: no second message
 
 
 def _load_uploaded() -> None:
@@ -261,9 +275,22 @@ def _select_slider(name: str, options: list) -> None:
     st.select_slider(spec.label, options=options, key=W + name, help=spec.help or None)
 
 
-def sidebar() -> Scenario:
-    """Draw the sidebar (presets, scenario, model, training, view, share) and return the scenario."""
+#: Pages with their own data: the synthetic scenario's sidebar (presets included) does not apply there.
+OWN_DATA_PAGES = ("real-data",)
+
+
+def sidebar(page: str = "") -> Scenario:
+    """Draw the sidebar (presets, scenario, model, training, view, share) and return the scenario.
+
+    On a page of `OWN_DATA_PAGES` only a note is drawn: its controls would change
+    nothing there.  The scenario stays as it was (`init_state` restores the widgets
+    on the next page that draws them).
+    """
     ss = st.session_state
+    if page in OWN_DATA_PAGES:
+        st.sidebar.caption("This page uses its own data: the scenario and its presets apply to Compare, Sweep and "
+                           "Models, and are kept for them.")
+        return ss["scenario"]
     pres = presenter()
     with st.sidebar:
         if pres:
@@ -274,7 +301,8 @@ def sidebar() -> Scenario:
             st.button(
                 p.label, key=f"preset_{p.key}", on_click=_apply_preset, args=(p.key,), width="stretch",
                 type="primary" if active is not None and active.key == p.key else "secondary",
-                help=p.lesson.replace("*", ""),
+                # A short tip: the whole lesson, shown on hover after the click, would cover the lesson's banner.
+                help="Loads this scenario (seed included); its lesson appears above the charts.",
             )
 
         st.markdown("#### Tasks")
@@ -417,13 +445,42 @@ def share_box(scenario: Scenario) -> None:
 # ----------------------------------------------------------------------------- charts and exports
 
 
+_PROJECTED: dict[int, tuple[weakref.ref, go.Figure]] = {}
+_PROJECTED_LOCK = threading.Lock()
+
+
+def _projected(fig: go.Figure) -> go.Figure:
+    """`for_projector` of a figure, made once per (shared, cached) figure object."""
+    with _PROJECTED_LOCK:
+        hit = _PROJECTED.get(id(fig))
+        if hit is not None and hit[0]() is fig:
+            return hit[1]
+        for k in [k for k, (ref, _) in _PROJECTED.items() if ref() is None]:
+            del _PROJECTED[k]
+    big = for_projector(fig)
+    try:
+        with _PROJECTED_LOCK:
+            _PROJECTED[id(fig)] = (weakref.ref(fig), big)
+    except TypeError:  # not weak-referenceable: just not remembered
+        pass
+    return big
+
+
 def chart(fig: go.Figure, page: str, name: str, scenario: Scenario, key: str | None = None) -> None:
-    """A chart with the app's config: explicit template (theme=None), full width, named image download."""
+    """A chart with the app's config: explicit template (theme=None), full width, named image download.
+
+    In presenter mode the chart is drawn for a projector (`for_projector`: text of at least
+    18 px, thicker lines, bigger points), and its camera button saves it that way.
+    """
+    projector = presenter()
+    shown = _projected(fig) if projector else fig
     fmt = st.session_state.get("img_format", "png")
     st.plotly_chart(
-        fig, theme=None, width="stretch", config=chart_config(file_stem(page, name, scenario), fmt),
+        shown, theme=None, width="stretch", config=chart_config(file_stem(page, name, scenario), fmt),
         key=key or f"chart_{page}_{name}",
     )
+    if projector and (text := subtitle_text(fig)):
+        st.markdown(text.replace("\n", "  \n"))
 
 
 def export_section(
@@ -478,6 +535,29 @@ def export_section(
             on_click="ignore", icon=":material/image:",
         )
         st.caption("PNG at 3× resolution, 1400 px wide; rendered with kaleido. The first image takes a few seconds.")
+
+
+def within_budget(seconds: float, scenario: Scenario, what: str, task: str) -> bool:
+    """Whether to compute now: under `budget.FIT_BUDGET_SECONDS`, or approved with the Run button.
+
+    Above the budget the page shows the estimate and a Run button instead of computing
+    (a click approves this scenario for the session), so no combination of sliders
+    leaves the class waiting minutes without having asked for it.
+    """
+    if not budget.over_budget(seconds):
+        return True
+    approved = st.session_state.setdefault("approved_fits", set())
+    token = (what, scenario.to_json())
+    if token in approved:
+        return True
+    st.warning(
+        f"{task} would take {budget.describe(seconds)} on this server. Fewer tasks, features or training "
+        "samples, or a fixed strength instead of auto, make it quicker."
+    )
+    if st.button("Run it anyway", type="primary", key=f"run_{what}"):
+        approved.add(token)
+        return True
+    return False
 
 
 def preset_banner(scenario: Scenario) -> None:

@@ -3,8 +3,7 @@
 - `make_tasks` builds related / unrelated synthetic tasks (`TaskSet`);
 - the models (`SingleTaskLogistic`, `PooledLogistic`, `MeanRegularizedMTL`,
   `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`,
-  `ClusteredMTL`) fit
-  lists of per-task arrays in the scikit-learn style;
+  `ClusteredMTL`) are scikit-learn estimators that fit lists of per-task arrays;
 - `compare`, `sweep`, `learning_curve` and `lambda_path` run the experiments.
 """
 
@@ -15,6 +14,7 @@ from .models import (
     CrossValidationError,
     DivergenceError,
     JointFeatureMTL,
+    MinorityClassWarning,
     LowRankMTL,
     MeanRegularizedMTL,
     MTLEstimator,
@@ -33,6 +33,7 @@ __all__ = [
     "ConvergenceWarning",
     "CrossValidationError",
     "DivergenceError",
+    "MinorityClassWarning",
     "MTLEstimator",
     "SingleTaskLogistic",
     "PooledLogistic",

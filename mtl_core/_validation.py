@@ -48,7 +48,7 @@ def check_tasks(
         raise ValueError(f"Xs and ys must have one entry per task, got {len(Xs)} feature matrices and {len(ys)} label vectors.")
     out_X, out_y = [], []
     for t, (X, y) in enumerate(zip(Xs, ys)):
-        name = f"task {t + 1}"
+        name = f"task {t}"  # 0-based, as the task argument of predict
         try:
             X = np.asarray(X, dtype=float)
         except (TypeError, ValueError):

@@ -6,11 +6,21 @@ Both errors subclass ValueError (what the engine raised before they existed), so
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceWarning", "CrossValidationError", "DivergenceError"]
+__all__ = ["ConvergenceWarning", "CrossValidationError", "DivergenceError", "MinorityClassWarning"]
 
 
 class ConvergenceWarning(UserWarning):
     """The optimizer stopped before reaching its tolerance."""
+
+
+class MinorityClassWarning(UserWarning):
+    """A task has fewer samples of its minority class than cross-validation has folds.
+
+    Some folds then hold out no sample of that class for the task (and a class
+    with a single sample is never held out), so the held-out scores of that
+    task rest on few minority samples; ``"roc_auc"`` and ``"balanced_accuracy"``
+    skip a task whose held-out samples lack a class.
+    """
 
 
 class CrossValidationError(ValueError):

@@ -1,9 +1,10 @@
 """Experiments: compare models on one task set, sweep relatedness x sample size, learning curves, lambda paths.
 
 All repeated experiments are *paired*: in repeat ``r`` every model sees the
-same tasks (the same training and test samples), so the accuracy gap of a model
-against STL is computed per repeat and its 95% interval is a t-interval over
-repeats. The fits of a sweep run through the batched solvers: every (cell,
+same tasks (the same training and test samples), so the gap of a model against
+STL is computed per repeat and its 95% interval is a t-interval over repeats.
+They report test accuracy, balanced accuracy and ROC AUC (`SCORES`, computed by
+`mtl_core.metrics`), or the metrics asked for. The fits of a sweep run through the batched solvers: every (cell,
 repeat) problem that shares a training-set size is fitted in one call, in
 chunks that bound peak memory.
 """
@@ -17,8 +18,10 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import clone
 
 from .batch import TaskBatch, pack_problems
+from .metrics import METRICS
 from .models import MeanRegularizedMTL, MTLEstimator, PooledLogistic, SingleTaskLogistic
 from .models.cv import select_strength_batch
 from .taskset import TaskSet
@@ -28,6 +31,10 @@ Progress = Callable[[int, int], None]
 
 #: Bound on the padded training features of one batched fit (bytes); larger grids are chunked.
 CHUNK_BYTES = 32 * 2**20
+#: The test metrics every repeated experiment reports (names of `mtl_core.metrics.METRICS`).  Accuracy
+#: says little on imbalanced tasks (the majority rule scores the majority rate); balanced accuracy and
+#: ROC AUC score chance 0.5 whatever the imbalance.
+SCORES = ("accuracy", "balanced_accuracy", "roc_auc")
 
 
 def default_models() -> list[MTLEstimator]:
@@ -41,7 +48,7 @@ def model_labels(models: Sequence[MTLEstimator]) -> list[str]:
     out = []
     for m, n in zip(models, names):
         if names.count(n) > 1:
-            n = f"{n} [{m._strength}={getattr(m, m._strength)}]"
+            n = f"{n} [{m.strength_param}={getattr(m, m.strength_param)}]"
         out.append(n)
     if len(set(out)) < len(out):
         raise ValueError("Two models have the same name and strength; pass distinct models.")
@@ -60,6 +67,26 @@ def _with_reference(models: Sequence[MTLEstimator] | None) -> tuple[list[MTLEsti
         if isinstance(m, SingleTaskLogistic):
             return models, i
     return [SingleTaskLogistic()] + models, 0
+
+
+def summary_columns(metric: str) -> dict[str, str]:
+    """The summary's column names of ``metric`` (one of `SCORES`): its mean and interval, its gap vs STL and interval.
+
+    Accuracy keeps the historical names (``mean_accuracy``, ``accuracy_low``,
+    ``gap_mean``, ...); every other metric is spelled the same way with its name
+    (``mean_roc_auc``, ``roc_auc_low``, ``roc_auc_gap_mean``, ...).
+    """
+    gap = "gap" if metric == "accuracy" else f"{metric}_gap"
+    return {"mean": f"mean_{metric}", "low": f"{metric}_low", "high": f"{metric}_high",
+            "gap_mean": f"{gap}_mean", "gap_low": f"{gap}_low", "gap_high": f"{gap}_high"}
+
+
+def task_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the last (task) axis, skipping NaN (a task whose test set lacks a class has no AUC)."""
+    values = np.asarray(values, dtype=float)
+    counts = np.sum(np.isfinite(values), axis=-1)
+    total = np.nansum(values, axis=-1)
+    return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
 
 
 def t_interval(values: np.ndarray, axis: int = 0, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,12 +146,12 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
     T = taskset.n_tasks
     bayes = taskset.bayes_accuracy if taskset.bayes_accuracy is not None else np.full(T, np.nan)
     for label, model in zip(labels, models):
-        m = model.clone().fit(taskset.X_train, taskset.y_train, eval_set=(taskset.X_test, taskset.y_test))
+        m = clone(model).fit(taskset.X_train, taskset.y_train, eval_set=(taskset.X_test, taskset.y_test))
         fitted[label] = m
-        tr_acc = m.score(taskset.X_train, taskset.y_train)
-        te_acc = m.score(taskset.X_test, taskset.y_test)
-        tr_loss = m.log_loss(taskset.X_train, taskset.y_train)
-        te_loss = m.log_loss(taskset.X_test, taskset.y_test)
+        tr_acc = m.task_scores(taskset.X_train, taskset.y_train, "accuracy")
+        te_acc = m.task_scores(taskset.X_test, taskset.y_test, "accuracy")
+        tr_loss = m.task_scores(taskset.X_train, taskset.y_train, "log_loss")
+        te_loss = m.task_scores(taskset.X_test, taskset.y_test, "log_loss")
         for t in range(T):
             rows.append(
                 {
@@ -138,7 +165,7 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
                     "train_loss": tr_loss[t],
                     "test_loss": te_loss[t],
                     "bayes_accuracy": bayes[t],
-                    "strength": getattr(m, m._strength + "_"),
+                    "strength": getattr(m, m.strength_param + "_"),
                 }
             )
     table = pd.DataFrame(rows)
@@ -149,9 +176,17 @@ def compare(taskset: TaskSet, models: Sequence[MTLEstimator] | None = None) -> C
 
 
 # ------------------------------------------------------------ batched core
+def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    metrics = tuple(metrics)
+    unknown = [m for m in metrics if m not in METRICS]
+    if not metrics or unknown:
+        raise ValueError(f"metrics must name one or more of {sorted(METRICS)}, got {list(metrics)!r}.")
+    return metrics
+
+
 def fit_score_batch(
-    model: MTLEstimator, train: TaskBatch, test: TaskBatch, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    model: MTLEstimator, train: TaskBatch, test: TaskBatch, seed: int = 0, metrics: Sequence[str] = SCORES
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Fit ``model`` on every problem of ``train`` at once and score it on ``test``.
 
     The strength is the model's own, or chosen per problem by cross-validation
@@ -159,27 +194,28 @@ def fit_score_batch(
 
     Returns
     -------
-    accuracy : ndarray of shape (B, T)
-        Test accuracy per problem and task.
+    scores : dict of str to ndarray of shape (B, T)
+        Test score per problem and task for every metric of ``metrics`` (default
+        `SCORES`; names of `mtl_core.metrics.METRICS`), NaN where a task's test
+        set lacks a class, for balanced accuracy and AUC.
     strength : ndarray of shape (B,)
     converged : ndarray of shape (B,) of bool
     """
-    model._check_hyper()
+    model.check_params()
     B = train.n_batch
-    value = getattr(model, model._strength)
+    value = getattr(model, model.strength_param)
     start = None
     if isinstance(value, str):
         strength, cv = select_strength_batch(model, train, seed=seed)
         start = cv.get("chosen_fit")  # CV's whole-data fits at the chosen values: finish from there
     else:
         strength = np.full(B, float(value))
-    hp = model._hyper(B, 0.0)
-    hp[model._strength] = strength
+    hp = model.batch_hyperparams(B, 0.0)
+    hp[model.strength_param] = strength
     params, _, converged = model.fit_batch(train, hp, init=start)
-    z = model._decision(params, test.X)
-    correct = (test.s * z > 0) & test.mask
-    accuracy = correct.sum(-1) / np.maximum(test.mask.sum(-1), 1)
-    return accuracy, strength, converged
+    z = model.decision_batch(params, test.X)
+    scores = {name: METRICS[name](z, test.s, test.mask) for name in _check_metrics(metrics)}
+    return scores, strength, converged
 
 
 def _chunks(n_items: int, bytes_per_item: int) -> Iterable[slice]:
@@ -196,18 +232,21 @@ def evaluate_tasksets(
     progress: Progress | None = None,
     progress_offset: int = 0,
     progress_total: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Test accuracy of every model on every task set (all with the same T and d), batched.
+    metrics: Sequence[str] = SCORES,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Test scores of every model on every task set (all with the same T and d), batched.
 
     Returns
     -------
-    accuracy : ndarray of shape (n_models, n_tasksets, T)
+    scores : dict of str to ndarray of shape (n_models, n_tasksets, T)
+        One array per metric of ``metrics`` (default `SCORES`: ``scores["accuracy"]``, ...).
     strength : ndarray of shape (n_models, n_tasksets)
     """
     n = len(tasksets)
     T, d = tasksets[0].n_tasks, tasksets[0].n_features
     n_max = max(max(ts.n_train) for ts in tasksets)
-    acc = np.empty((len(models), n, T))
+    metrics = _check_metrics(metrics)
+    scores = {name: np.empty((len(models), n, T)) for name in metrics}
     strength = np.empty((len(models), n))
     total = progress_total if progress_total is not None else len(models) * n
     done = progress_offset
@@ -217,12 +256,14 @@ def evaluate_tasksets(
         train = pack_problems([(ts.X_train, ts.y_train) for ts in part])
         test = pack_problems([(ts.X_test, ts.y_test) for ts in part])
         for i, model in enumerate(models):
-            a, s, _ = fit_score_batch(model, train, test, seed=seed)
-            acc[i, sl], strength[i, sl] = a, s
+            got, s, _ = fit_score_batch(model, train, test, seed=seed, metrics=metrics)
+            for name in metrics:
+                scores[name][i, sl] = got[name]
+            strength[i, sl] = s
             done += len(part)
             if progress is not None:
                 progress(done, total)
-    return acc, strength
+    return scores, strength
 
 
 def repeat_seed(seed: int, repeat: int) -> int:
@@ -239,12 +280,15 @@ class SweepResult:
     ----------
     table : DataFrame
         One row per relatedness, n_train, repeat, model and task: ``test_accuracy``,
+        ``test_balanced_accuracy``, ``test_roc_auc`` (every metric of `SCORES`),
         ``bayes_accuracy``, ``related``, ``strength`` (the strength used, CV-chosen for "auto").
     summary : DataFrame
         One row per relatedness, n_train and model: ``mean_accuracy`` with
         ``accuracy_low``/``accuracy_high`` and ``gap_mean`` (vs STL, in accuracy
         fraction) with ``gap_low``/``gap_high``: 95% t-intervals over repeats,
-        paired (every model sees the same tasks in a repeat).
+        paired (every model sees the same tasks in a repeat).  The same for
+        balanced accuracy and ROC AUC under the names of `summary_columns`
+        (``mean_roc_auc``, ``roc_auc_low``, ``roc_auc_gap_mean``, ...).
     reference : str
         Label of the STL reference model.
     settings : dict
@@ -277,6 +321,7 @@ def run_grid(
     seed: int = 0,
     progress: Progress | None = None,
     workers: int = 1,
+    metrics: Sequence[str] = SCORES,
 ) -> SweepResult:
     """Paired repeated experiment over a list of cells, for any source of tasks.
 
@@ -293,6 +338,9 @@ def run_grid(
     workers : int
         Threads fitting the groups of equal training size in parallel
         (``progress`` is then called from those threads).
+    metrics : sequence of str
+        The test metrics to report (default `SCORES`); fewer is faster (ROC AUC
+        sorts every test set).
 
     Returns
     -------
@@ -303,6 +351,7 @@ def run_grid(
         raise ValueError("Give at least one cell.")
     _check_repeats(repeats)
     keys = list(cells[0])
+    metrics = _check_metrics(metrics)
     models, ref = _with_reference(models)
     labels = model_labels(models)
     C = len(cells)
@@ -316,7 +365,7 @@ def run_grid(
     for i, ts in enumerate(tasksets):
         groups.setdefault(tuple(ts.n_train), []).append(i)
     T = tasksets[0].n_tasks
-    acc = np.empty((len(models), C * repeats, T))
+    scores = {name: np.empty((len(models), C * repeats, T)) for name in metrics}
     strength = np.empty((len(models), C * repeats))
     total = C * repeats * len(models)
     group_idx = list(groups.values())
@@ -329,7 +378,10 @@ def run_grid(
                 progress(sum(done), total)
 
         idx = group_idx[j]
-        acc[:, idx], strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report)
+        got, strength[:, idx] = evaluate_tasksets([tasksets[i] for i in idx], models, seed=seed, progress=report,
+                                                  metrics=metrics)
+        for name in metrics:
+            scores[name][:, idx] = got[name]
 
     # Groups are independent (a repeat's tasks depend only on the seed and the repeat),
     # so threads give the same numbers; the batched NumPy work releases the GIL.
@@ -339,7 +391,7 @@ def run_grid(
     else:
         for j in range(len(group_idx)):
             fit_group(j)
-    acc = acc.reshape(len(models), C, repeats, T)
+    scores = {name: v.reshape(len(models), C, repeats, T) for name, v in scores.items()}
     strength = strength.reshape(len(models), C, repeats)
     ts0 = tasksets[0]
     bayes = ts0.bayes_accuracy if ts0.bayes_accuracy is not None else np.full(T, np.nan)
@@ -353,33 +405,26 @@ def run_grid(
         model=np.repeat(np.asarray(labels, dtype=object), C * repeats * T),
         task=np.tile(np.arange(T), M * C * repeats),
         related=np.tile(np.asarray(ts0.related, dtype=bool), n_rows // T),
-        test_accuracy=acc.reshape(-1),
+        **{f"test_{name}": scores[name].reshape(-1) for name in metrics},
         bayes_accuracy=np.tile(bayes, n_rows // T),
         strength=np.repeat(strength.reshape(-1), T),
     )
     table = pd.DataFrame(columns)
 
-    per_rep = acc.mean(-1)  # (M, C, R)
-    gaps = per_rep - per_rep[ref : ref + 1]
-    m_acc, lo_acc, hi_acc = t_interval(per_rep, axis=2)
-    m_gap, lo_gap, hi_gap = t_interval(gaps, axis=2)
-    summary = pd.DataFrame(
-        [
-            {
-                **cell,
-                "model": label,
-                "mean_accuracy": m_acc[j, c],
-                "accuracy_low": lo_acc[j, c],
-                "accuracy_high": hi_acc[j, c],
-                "gap_mean": m_gap[j, c],
-                "gap_low": lo_gap[j, c],
-                "gap_high": hi_gap[j, c],
-                "bayes_accuracy": float(np.mean(bayes)),
-            }
-            for j, label in enumerate(labels)
-            for c, cell in enumerate(cells)
-        ]
-    )
+    rows = [{**cell, "model": label} for label in labels for cell in cells]
+    for name in metrics:
+        per_rep = task_mean(scores[name])  # (M, C, R)
+        gaps = per_rep - per_rep[ref : ref + 1]
+        m, lo, hi = t_interval(per_rep, axis=2)
+        gm, glo, ghi = t_interval(gaps, axis=2)
+        col = summary_columns(name)
+        for j in range(len(labels)):
+            for c in range(C):
+                rows[j * C + c].update({col["mean"]: m[j, c], col["low"]: lo[j, c], col["high"]: hi[j, c],
+                                        col["gap_mean"]: gm[j, c], col["gap_low"]: glo[j, c], col["gap_high"]: ghi[j, c]})
+    for row in rows:
+        row["bayes_accuracy"] = float(np.mean(bayes))
+    summary = pd.DataFrame(rows)
     settings = {"cells": list(cells), "repeats": repeats, "seed": seed, "models": [repr(m) for m in models]}
     return SweepResult(table=table, summary=summary, reference=labels[ref], settings=settings)
 
@@ -392,6 +437,7 @@ def sweep(
     seed: int = 0,
     progress: Progress | None = None,
     workers: int = 1,
+    metrics: Sequence[str] = SCORES,
     **scenario,
 ) -> SweepResult:
     """Accuracy of every model over a grid of relatedness x training samples per task.
@@ -410,6 +456,8 @@ def sweep(
         Called as fits complete.
     workers : int
         Threads for the training-size groups (see `run_grid`).
+    metrics : sequence of str
+        The test metrics to report (see `run_grid`).
     **scenario
         Any other `make_tasks` argument (``n_tasks``, ``n_features``,
         ``n_unrelated``, ``label_noise``, ``family``, ...).
@@ -423,7 +471,7 @@ def sweep(
     for forbidden in ("relatedness", "n_train", "seed"):
         scenario.pop(forbidden, None)
     cells = [{"relatedness": rho, "n_train": n} for n in ns for rho in rel]
-    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress, workers)
+    res = run_grid(cells, lambda **kw: make_tasks(**kw, **scenario), models, repeats, seed, progress, workers, metrics)
     res.settings.update({"relatedness": rel, "n_train": ns, **scenario})
     res.settings.pop("cells")
     return res
@@ -521,8 +569,9 @@ def lambda_path(
     total = R * (G + 3)
     grid_models = [MeanRegularizedMTL(lam=float(lam), alpha=alpha) for lam in lams]
     refs = [SingleTaskLogistic(alpha=alpha), PooledLogistic(alpha=alpha), MeanRegularizedMTL(lam="auto", alpha=alpha, lam_grid=lams)]
-    acc, strength = evaluate_tasksets(tasksets, grid_models + refs, seed=seed, progress=progress, progress_total=total)
-    per_rep = acc.mean(-1)  # (models, R)
+    scores, strength = evaluate_tasksets(tasksets, grid_models + refs, seed=seed, progress=progress, progress_total=total,
+                                         metrics=("accuracy",))
+    per_rep = scores["accuracy"].mean(-1)  # (models, R)
     m, lo, hi = t_interval(per_rep[:G], axis=1)
     path = pd.DataFrame({"lam": lams, "mean_accuracy": m, "accuracy_low": lo, "accuracy_high": hi})
     rm, rlo, rhi = t_interval(per_rep[G : G + 2], axis=1)

@@ -21,17 +21,25 @@ repeat counts):
 
 A value that is undefined (no sample; one class missing, for balanced accuracy
 and AUC) is NaN, so callers can average with ``np.nanmean`` and see the gaps.
+
+``scoring`` (the estimators' parameter and ``task_scores``' ``metric``) is a
+name of `METRICS` or a `ScoringCallable`; `check_scoring` validates it,
+`score_rows` applies it to batched rows and `per_task_scores` to lists of
+per-task decision values and labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .loss import log1pexp
 
-__all__ = ["accuracy", "balanced_accuracy", "roc_auc", "log_loss", "METRICS", "GREATER_IS_BETTER"]
+__all__ = [
+    "accuracy", "balanced_accuracy", "roc_auc", "log_loss", "METRICS", "GREATER_IS_BETTER", "ScoringCallable",
+    "check_scoring", "score_rows", "per_task_scores",
+]
 
 
 def _weights(z: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,3 +113,83 @@ METRICS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None], np.ndar
 }
 #: Whether a larger value is better (log-loss is the one to minimize).
 GREATER_IS_BETTER: dict[str, bool] = {"accuracy": True, "balanced_accuracy": True, "roc_auc": True, "log_loss": False}
+
+#: A scoring callable: ``scoring(y_true, decision_values) -> float`` for one task, where
+#: ``y_true`` holds labels in {0, 1} and ``decision_values`` the model's logits for the same
+#: samples (any scikit-learn metric taking scores works, e.g. ``sklearn.metrics.roc_auc_score``);
+#: larger is better (negate a loss). Return NaN where the score is undefined; a ValueError raised on
+#: samples of a single class also counts as undefined (the task is left out of the mean).
+ScoringCallable = Callable[[np.ndarray, np.ndarray], float]
+
+
+def check_scoring(scoring: str | ScoringCallable) -> tuple[str, bool]:
+    """The name of ``scoring`` and whether larger is better; ValueError for an unknown one.
+
+    Parameters
+    ----------
+    scoring : str or callable
+        A name of `METRICS`, or a `ScoringCallable` (larger is better).
+
+    Returns
+    -------
+    name : str
+        The metric's name (a callable's ``__name__``).
+    greater_is_better : bool
+    """
+    if isinstance(scoring, str) and scoring in METRICS:
+        return scoring, GREATER_IS_BETTER[scoring]
+    if callable(scoring) and not isinstance(scoring, (str, type)):
+        return getattr(scoring, "__name__", type(scoring).__name__), True
+    raise ValueError(
+        f"scoring must be one of {', '.join(repr(n) for n in METRICS)} or a callable "
+        f"scoring(y_true, decision_values) -> float, got {scoring!r}."
+    )
+
+
+def score_rows(scoring: str | ScoringCallable, z: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``scoring`` of every row of decision values, over the samples with ``w > 0``.
+
+    Parameters
+    ----------
+    scoring : str or callable
+        See `check_scoring`.
+    z, s, w : ndarray of shape (..., N)
+        Decision values, labels in {-1, +1} and weights (0: sample not scored), broadcastable.
+
+    Returns
+    -------
+    ndarray of shape (...)
+        NaN where no sample counts or the score is undefined there.
+    """
+    check_scoring(scoring)
+    z, s, w = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(s, dtype=float), np.asarray(w, dtype=float))
+    if isinstance(scoring, str):
+        return METRICS[scoring](z, s, w)
+    out = np.full(z.shape[:-1], np.nan)
+    for idx in np.ndindex(*z.shape[:-1]):
+        keep = w[idx] > 0
+        if not keep.any():
+            continue
+        y_true = (s[idx][keep] > 0).astype(np.int64)
+        try:
+            out[idx] = float(scoring(y_true, z[idx][keep]))
+        except ValueError:
+            # Metrics that need both classes (sklearn.metrics.roc_auc_score) refuse a task whose
+            # samples hold one: undefined there, like the built-in "roc_auc".
+            if np.unique(y_true).size > 1:
+                raise
+    return out
+
+
+def per_task_scores(
+    scoring: str | ScoringCallable, decision_values: Sequence[np.ndarray], ys: Sequence[np.ndarray]
+) -> np.ndarray:
+    """``scoring`` of every task from its decision values and labels in {0, 1}, shape (n_tasks,)."""
+    T, N = len(ys), max(len(y) for y in ys)
+    z, s, w = np.zeros((T, N)), np.ones((T, N)), np.zeros((T, N))
+    for t, (zt, yt) in enumerate(zip(decision_values, ys)):
+        n = len(yt)
+        z[t, :n] = zt
+        s[t, :n] = 2.0 * np.asarray(yt, dtype=float) - 1.0
+        w[t, :n] = 1.0
+    return score_rows(scoring, z, s, w)

@@ -7,6 +7,8 @@ slider move with a class on one server costs the exact fits and one tab.
 
 import streamlit as st
 
+from dashboard import budget
+from dashboard.model_info import nothing_to_exploit
 from dashboard import figures as F
 from dashboard_ui import st_cache, ui
 
@@ -16,8 +18,15 @@ scenario = ui.current_scenario()
 
 st.header("Compare: one model per task, or learn the tasks together?")
 st.caption(f"{scenario.summary()} · {scenario.model_summary()}")
+if why_not := nothing_to_exploit(scenario.model, scenario):
+    st.caption(why_not)
 ui.show_messages()
 ui.preset_banner(scenario)
+
+# Every slider combination must answer in bounded time: above the budget, ask first.
+if not ui.within_budget(budget.compare_seconds(scenario), scenario, "compare",
+                        "Fitting STL, pooled and " + scenario.mtl_name + " on these settings"):
+    st.stop()
 
 try:
     with st.spinner("Fitting the models…"):
@@ -36,15 +45,22 @@ for message in dict.fromkeys(data.notes):
     st.warning(message)
 
 # ---------------------------------------------------------------- what to notice
+# On a projector the charts come first (the class sees them without scrolling), the words after.
 sentences = list(summary.sentences)
-if sentences:
-    st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in sentences))
 
-cols = st.columns(len(summary.metrics) + 1)
-for col, metric in zip(cols, summary.metrics):  # a ±0.0 delta is grey, without an arrow
-    col.metric(**metric._asdict(), help="Mean test accuracy over the tasks (1000 test points each).")
-cols[-1].metric("Best possible (Bayes)", summary.bayes,
-                help="The accuracy of the true boundary: label noise makes anything higher impossible.")
+
+def what_to_notice() -> None:
+    if sentences:
+        st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in sentences))
+    cols = st.columns(len(summary.metrics) + 1)
+    for col, metric in zip(cols, summary.metrics):  # a ±0.0 delta is grey, without an arrow
+        col.metric(**metric._asdict(), help="Mean test accuracy over the tasks (1000 test points each).")
+    cols[-1].metric("Best possible (Bayes)", summary.bayes,
+                    help="The accuracy of the true boundary: label noise makes anything higher impossible.")
+
+
+if not ui.presenter():
+    what_to_notice()
 
 # ---------------------------------------------------------------- figures
 T = data.taskset.n_tasks
@@ -53,7 +69,7 @@ if T > F.MAX_BOUNDARY_TASKS:
     names = data.taskset.task_names
     default = F.default_tasks(T, F.MAX_BOUNDARY_TASKS, data.taskset.related)
     tasks = st.multiselect(
-        f"Tasks to draw (up to {F.MAX_BOUNDARY_TASKS}; the replay shows the first {F.MAX_REPLAY_TASKS})",
+        f"Tasks to draw (up to {F.MAX_BOUNDARY_TASKS})",
         list(range(T)), default=default, format_func=lambda t: names[t], max_selections=F.MAX_BOUNDARY_TASKS,
         key="compare_tasks",
     )
@@ -85,12 +101,25 @@ with training_tab:
                 st.warning(outcome.error)
         st.caption("Learning rate and epochs: *Training replay* in the sidebar.")
         chart("loss")
-        chart("replay")
+        replay_tasks = tasks
+        if T > F.MAX_REPLAY_TASKS:  # the animation carries every frame of every panel: a few tasks only
+            names = data.taskset.task_names
+            replay_tasks = st.multiselect(
+                f"Tasks in the replay (up to {F.MAX_REPLAY_TASKS} of {T})", list(range(T)),
+                default=F.default_tasks(T, F.MAX_REPLAY_TASKS, data.taskset.related), format_func=lambda t: names[t],
+                max_selections=F.MAX_REPLAY_TASKS, key="replay_tasks",
+            )
+        fig = st_cache.compare_figure(scenario, "replay", replay_tasks)
+        if fig is not None:
+            ui.chart(fig, PAGE, "replay", scenario)
 
 with weights_tab:
     if weights_tab.open:
         chart("weights")
         chart("similarity")
+
+if ui.presenter():
+    what_to_notice()
 
 if export_tab and export_tab[0].open:
     with export_tab[0]:

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from dashboard import budget
 from dashboard_ui import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.figures.models import structure_figure
-from dashboard.model_info import LOSS_LATEX, mtl_objective
+from dashboard.model_info import LOSS_LATEX, mtl_objective, nothing_to_exploit
 from dashboard.scenario import STRENGTH_SYMBOL, fmt_strength
 from mtl_core.models.registry import BASELINES, MTL_MODELS
 
@@ -28,6 +29,11 @@ for col, (key, spec) in zip((c1, c2), BASELINES.items()):
         st.latex(mtl_objective(key))
         st.markdown(spec.explanation)
 
+# STL's fit comes with the Compare page's fits (the sidebar's MTL model included): the same budget.
+if not ui.within_budget(budget.compare_seconds(scenario), scenario, "compare",
+                        "Fitting STL, pooled and " + scenario.mtl_name + " on these settings"):
+    st.stop()
+
 try:
     ts = st_cache.taskset(scenario.task_spec())
     stl = st_cache.stl_fit(scenario).model
@@ -44,6 +50,10 @@ for key, info in MTL_MODELS.items():
     st.markdown(info.explanation)
     strength = scenario.strength if selected else info.view_strength
     sym = STRENGTH_SYMBOL[info.strength]
+    n = max(int(scenario.n_train), int(scenario.poor_task_n or 0))
+    cost = budget.fit_seconds(key, strength is None, scenario.n_tasks, n, scenario.n_features, scenario.n_hidden)
+    if not ui.within_budget(cost, scenario, f"models_{key}", f"Fitting {info.label}"):
+        continue
     with st.spinner(f"Fitting {info.label}…"):
         outcome = st_cache.structure_fit(scenario, key, strength)
     if not outcome.ok:
@@ -58,6 +68,8 @@ for key, info in MTL_MODELS.items():
         strength_text = f"{sym} fixed at {fmt_strength(value)} for this view (select the model in the sidebar to change it)"
     fig = structure_figure(key, outcome.model, stl, ts, scenario, strength_text)
     st.caption(info.structure)
+    if why_not := nothing_to_exploit(key, scenario):
+        st.caption(why_not)
     ui.chart(fig, PAGE, f"structure-{key}", scenario)
     sections.append((f"structure-{key}", info.label, fig, info.structure))
 

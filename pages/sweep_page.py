@@ -11,7 +11,7 @@ AUTO_RUN_SECONDS = 8.0
 scenario = ui.current_scenario()
 
 st.header("Sweep: when does sharing help?")
-st.caption(
+(st.expander("How the sweep is made") if ui.presenter() else st.container()).caption(
     "Every cell repeats the experiment on fresh task draws (the same draws for every model) and averages. "
     "The sweep uses STL and pooled with cross-validated ridge and the mean-regularized MTL model, its λ "
     "chosen by the evidence, checked by cross-validation (3 folds here, to keep it quick)."
@@ -55,10 +55,13 @@ if run:
         st.stop()
 
     notes = sweeps.sweep_notice(summary, scenario)
-    st.markdown("##### What to notice\n" + "\n".join(f"- {s}" for s in notes))
+    notice = "##### What to notice\n" + "\n".join(f"- {s}" for s in notes)
+    if not ui.presenter():  # on a projector the charts come first, the words after them
+        st.markdown(notice)
 
     sections = []
-    st.subheader("Accuracy gap vs STL")
+    if not ui.presenter():  # the chart's own title says it
+        st.subheader("Accuracy gap vs STL")
     heat = gap_heatmap_figure(summary, scenario, spec)
     ui.chart(heat, PAGE, "gap-heatmap", scenario)
     sections.append(("gap-heatmap", "Accuracy gap vs STL", heat, ""))
@@ -75,6 +78,8 @@ if run:
     st.caption(lam_caption)
     sections.append(("lambda-path", "Sharing strength λ", lam_fig, lam_caption))
 
+    if ui.presenter():
+        st.markdown(notice)
     if st.toggle("Show the sweep summary table", key="sweep_show_table"):
         st.dataframe(summary, hide_index=True, width="stretch")
     if not ui.presenter():

@@ -300,3 +300,26 @@ def test_clustered_model_on_compare_sweep_and_models():
     assert_ok(at, ["clustered"])
     at.switch_page(SWEEP).run()
     assert_ok(at, SWEEP_TITLES)
+
+
+def test_a_scenario_over_the_time_budget_asks_before_fitting():
+    """The neural network with auto strength at the sliders' largest sizes would take minutes: the
+    Compare and Models pages show the estimate and a Run button instead of computing."""
+    from dashboard import budget
+
+    heavy = Scenario(n_tasks=20, n_features=30, n_train=500, model="shared_hidden", strength=None)
+    assert budget.over_budget(budget.compare_seconds(heavy))
+    for page in (None, MODELS):
+        at = new_app(heavy.to_query_params()).run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.get("plotly_chart")  # nothing was fitted
+        assert any("would take about" in w.value for w in at.warning), [w.value for w in at.warning]
+        assert any(b.label == "Run it anyway" for b in at.button)
+    # under the budget, the same page draws at once
+    light = heavy.replace(n_tasks=4, n_features=2, n_train=20)
+    assert not budget.over_budget(budget.compare_seconds(light))
+    at = new_app(light.to_query_params()).run()
+    assert_ok(at, COMPARE_TABS["Boundaries & accuracy"])
+    assert not any(b.label == "Run it anyway" for b in at.button)

@@ -227,7 +227,10 @@ def test_presenter_mode_hides_controls(page, app_url):
     page.goto(app_url + "/?presenter=1")
     wait_for_run(page, min_charts=2)
     assert_no_exception(page)
+    # The projector view opens with the sidebar collapsed: one click opens it.
+    page.locator("[data-testid='stExpandSidebarButton']").click()
     sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("Relatedness of the tasks").wait_for(timeout=10_000)
     assert sidebar.get_by_text("Relatedness of the tasks").count() == 1
     assert sidebar.get_by_text("Seed").count() == 0
     assert page.get_by_text("Interactive HTML report").count() == 0
@@ -235,3 +238,30 @@ def test_presenter_mode_hides_controls(page, app_url):
     assert "presenter=1" in page.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "compare-presenter.png"))
+
+
+def chart_text_sizes(page) -> list[float]:
+    """Font sizes (px) of every text element plotly drew in the charts, as the browser computes them."""
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('.js-plotly-plot svg text')).filter(e => e.textContent.trim())"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("name,path", [("compare", "/compare"), ("sweep", "/sweep")])
+def test_projector_view_reads_from_the_back_row(page, app_url, name, path, width, height):
+    """Presenter mode at a projector's sizes: a chart in the first screen, chart text of at least 18 px,
+    no 'Page not found' for /compare; the screenshots go to the README."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(app_url + path + "?presenter=1")
+    wait_for_run(page, min_charts=1)
+    assert_no_exception(page)
+    assert page.get_by_text("Page not found").count() == 0
+    top = page.evaluate("document.querySelector('.js-plotly-plot').getBoundingClientRect().top")
+    assert top < height * 0.6, f"the first chart starts at {top:.0f} px of {height}"
+    sizes = chart_text_sizes(page)
+    assert sizes and min(sizes) >= 18, sorted(sizes)[:5]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"presenter-{name}-{width}x{height}.png"))
+    page.set_viewport_size(VIEWPORT)

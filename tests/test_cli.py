@@ -40,7 +40,7 @@ def test_compare_csv_matches_engine(tmp_path):
     assert code == 0
     table = pd.read_csv(path)
     ts = make_tasks(n_tasks=2, n_train=[10, 30], n_test=100, seed=5)
-    acc = MeanRegularizedMTL(lam=0.2).fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test)
+    acc = MeanRegularizedMTL(lam=0.2).fit(ts.X_train, ts.y_train).task_scores(ts.X_test, ts.y_test)
     got = table[table.model == "MTL (mean-regularized)"].sort_values("task").test_accuracy.to_numpy()
     assert got == pytest.approx(acc)
     assert list(table[table.model == "STL"].n_train) == [10, 30]

@@ -163,13 +163,13 @@ def test_grouped_tasks_lesson_on_the_first_six_seeds():
     for seed in range(6):
         ts = make_tasks(n_tasks=9, n_features=5, n_train=10, relatedness=0.9, n_clusters=3, seed=seed)
         clustered = ClusteredMTL(3).fit(ts.X_train, ts.y_train)
-        acc = clustered.score(ts.X_test, ts.y_test).mean()
-        gain_mr.append(acc - MeanRegularizedMTL().fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test).mean())
-        gain_stl.append(acc - SingleTaskLogistic("auto").fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test).mean())
+        acc = clustered.score(ts.X_test, ts.y_test)
+        gain_mr.append(acc - MeanRegularizedMTL().fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test))
+        gain_stl.append(acc - SingleTaskLogistic("auto").fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test))
         rand.append(adjusted_rand_score(ts.task_cluster, clustered.cluster_labels_))
         one = make_tasks(n_tasks=9, n_features=5, n_train=10, relatedness=0.9, seed=seed)
-        one_group.append(ClusteredMTL(1).fit(one.X_train, one.y_train).score(one.X_test, one.y_test).mean()
-                         - MeanRegularizedMTL().fit(one.X_train, one.y_train).score(one.X_test, one.y_test).mean())
+        one_group.append(ClusteredMTL(1).fit(one.X_train, one.y_train).score(one.X_test, one.y_test)
+                         - MeanRegularizedMTL().fit(one.X_train, one.y_train).score(one.X_test, one.y_test))
     assert np.mean(gain_mr) >= 0.02 and min(gain_mr) > 0
     assert np.mean(gain_stl) >= 0.02 and min(gain_stl) > 0
     assert np.mean(one_group) >= -0.01

@@ -89,8 +89,8 @@ def test_task_metrics_equal_the_engines_score_and_log_loss():
     ts = make_taskset(scenario.task_spec())
     model = fit_exact(ts, "mtl", scenario.mtl_key()).model
     got = task_metrics(model, ts)
-    np.testing.assert_array_equal(got["train_accuracy"], model.score(ts.X_train, ts.y_train))
-    np.testing.assert_array_equal(got["test_accuracy"], model.score(ts.X_test, ts.y_test))
-    np.testing.assert_allclose(got["train_loss"], model.log_loss(ts.X_train, ts.y_train), rtol=1e-12)
-    np.testing.assert_allclose(got["test_loss"], model.log_loss(ts.X_test, ts.y_test), rtol=1e-12)
+    np.testing.assert_array_equal(got["train_accuracy"], model.task_scores(ts.X_train, ts.y_train))
+    np.testing.assert_array_equal(got["test_accuracy"], model.task_scores(ts.X_test, ts.y_test))
+    np.testing.assert_allclose(got["train_loss"], model.task_scores(ts.X_train, ts.y_train, "log_loss"), rtol=1e-12)
+    np.testing.assert_allclose(got["test_loss"], model.task_scores(ts.X_test, ts.y_test, "log_loss"), rtol=1e-12)
     assert len(set(got["train_accuracy"].round(6))) > 1  # per task, not one number repeated

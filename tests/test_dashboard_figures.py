@@ -217,3 +217,58 @@ def test_raw_figure_is_read_only(edit):
     editable = fig.validated()
     editable.update_layout(title_text="x")
     assert editable.to_dict()["layout"]["title"]["text"] == "x" and json.dumps(spec) == before
+
+
+def _font_sizes(node, inherited=None, out=None):
+    """Every explicit font size in a figure spec (the template excluded)."""
+    out = [] if out is None else out
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "template":
+                continue
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                out.append(value["size"])
+            _font_sizes(value, inherited, out)
+    elif isinstance(node, list):
+        for value in node:
+            _font_sizes(value, inherited, out)
+    return out
+
+
+def test_projector_figures_have_big_text_thick_lines_and_leave_the_original_alone(compare_data):
+    from dashboard.figures.projector import MIN_FONT, for_projector, subtitle_text
+
+    figs = compare_figures(compare_data)
+    for name, fig in figs.items():
+        before = json.dumps(fig.spec, sort_keys=True, default=lambda o: o.tolist())
+        big = for_projector(fig)
+        assert json.dumps(fig.spec, sort_keys=True, default=lambda o: o.tolist()) == before, name  # the shared figure is untouched
+        big.validated()  # valid plotly
+        spec = big.to_dict()
+        # the subtitle moves out of the figure, to the page under the chart
+        assert "subtitle" not in spec["layout"]["title"] and subtitle_text(fig) and not subtitle_text(big)
+        sizes = _font_sizes(spec)
+        assert sizes and min(sizes) >= MIN_FONT, (name, sorted(sizes)[:5])
+        assert min(_font_sizes(fig.spec)) < MIN_FONT  # the screen version was smaller: the rewrite did something
+        for axis, value in spec["layout"].items():
+            if axis.startswith(("xaxis", "yaxis")):
+                assert value["tickfont"]["size"] >= MIN_FONT, (name, axis)
+        widths = [(a.get("line", {}).get("width"), b.get("line", {}).get("width"))
+                  for a, b in zip(fig.spec["data"], spec["data"]) if isinstance(a.get("line", {}).get("width"), (int, float))]
+        assert all(new > old for old, new in widths if old > 0), name
+        if "frames" in fig.spec:
+            assert len(spec["frames"]) == len(fig.spec["frames"])
+
+
+def test_replay_frames_keep_the_legend_entries(compare_data):
+    """Playing the replay (or dragging its epoch slider) must not drop the models' legend entries."""
+    spec = compare_figures(compare_data)["replay"].spec
+    static = spec["data"]
+    in_legend = {i for i, tr in enumerate(static) if tr.get("showlegend", True) and tr.get("name")}
+    moving = set()
+    for frame in spec["frames"]:
+        for i, tr in zip(frame["traces"], frame["data"]):
+            moving.add(i)
+            assert tr.get("showlegend", static[i].get("showlegend", True)) == static[i].get("showlegend", True), i
+    # some legend entries are boundaries that move in the frames (the case that used to break)
+    assert in_legend & moving

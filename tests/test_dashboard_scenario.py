@@ -184,3 +184,12 @@ def test_task_groups_are_a_url_field_checked_against_the_related_tasks():
     assert fixed.n_clusters == 1 and len(notes) == 1
     # every task unrelated: one (empty) group, as the generator accepts
     assert Scenario(n_tasks=3, n_unrelated=3, n_clusters=2).validated()[0].n_clusters == 1
+
+
+def test_a_caption_says_when_a_model_has_nothing_to_exploit():
+    from dashboard.model_info import nothing_to_exploit
+
+    two = Scenario(n_features=2)
+    assert "2 features" in nothing_to_exploit("low_rank", two) and "drop" in nothing_to_exploit("joint_feature", two)
+    assert nothing_to_exploit("low_rank", two.replace(n_features=10)) == ""
+    assert nothing_to_exploit("mean_regularized", two) == ""

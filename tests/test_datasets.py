@@ -1,4 +1,4 @@
-"""Tests of mtl_core.datasets: digits tasks, CSV loading, error messages, example file."""
+"""Tests of mtl_core.datasets: digits tasks, CSV and .mat loading, error messages, example file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.io
 from sklearn.datasets import load_digits
 
 from mtl_core import datasets as ds
@@ -19,6 +20,7 @@ from mtl_core.datasets import (
     example_csv,
     tasks_from_csv,
 )
+from mtl_core.datasets.scanned_digits import SCANNERS
 from mtl_core.taskset import TaskSet
 
 EXAMPLE_FILE = Path(__file__).resolve().parents[1] / "examples" / "tasks_example.csv"
@@ -387,9 +389,35 @@ def test_bad_file_missing_column():
     assert 'Did you mean "task"?' in message
     message = _error(_csv(), "task", "label", kind=ds.KIND_MISSING_COLUMN, feature_columns=["x1", "x_3"])
     assert '"x_3"' in message
-    # a semicolon-separated file gets a hint
-    message = _error(_csv().replace(",", ";"), kind=ds.KIND_MISSING_COLUMN)
-    assert "semicolons" in message
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_spreadsheet_csv_with_decimal_commas_loads_like_the_comma_file(delimiter):
+    """What a European spreadsheet saves: semicolons between cells, commas as decimal marks."""
+    plain = _csv(n_per_task=8)
+    spreadsheet = plain.replace(",", delimiter).replace(".", ",")
+    assert "0,5" in spreadsheet  # the file really has decimal commas
+    expected = tasks_from_csv(plain.encode(), "task", "label")
+    got = tasks_from_csv(spreadsheet.encode(), "task", "label")
+    assert got.settings["delimiter"] == delimiter and got.settings["decimal_mark"] == ","
+    assert expected.settings["delimiter"] == "," and expected.settings["decimal_mark"] == "."
+    assert got.feature_names == ["x1", "x2"] and got.task_names == ["A", "B"]
+    for a, b in zip(expected.X_train + expected.X_test, got.X_train + got.X_test):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_semicolon_csv_with_decimal_dots_keeps_the_dots():
+    data = "task;label;x1\n" + "\n".join(f"{t};{i % 2};{i}.25" for t in "AB" for i in range(6))
+    ts = tasks_from_csv(data.encode(), "task", "label")
+    assert ts.settings["decimal_mark"] == "."
+    raw = np.concatenate(ts.X_train) * ts.settings["feature_std"][0] + ts.settings["feature_mean"][0]
+    assert np.allclose(np.sort(raw) % 1, 0.25)
+
+
+def test_comma_csv_whose_names_contain_semicolons_stays_comma_separated():
+    data = "task,label,x;1,x;2\n" + "\n".join(f"{t},{i % 2},{i},{i * i}" for t in "AB" for i in range(6))
+    ts = tasks_from_csv(data.encode(), "task", "label")
+    assert ts.feature_names == ["x;1", "x;2"] and ts.settings["delimiter"] == ","
 
 
 def test_bad_file_label_not_binary():
@@ -418,7 +446,8 @@ def test_bad_file_nan_inf_values_and_drop_option():
     message = _error(data, kind=ds.KIND_INVALID_VALUES)
     assert "Found 3 missing or infinite values" in message and "in 3 rows" in message
     assert '"x1" (2)' in message and '"x2" (1)' in message
-    assert "drop_invalid_rows=True" in message and '"drop those rows"' in message
+    assert "drop these 3 rows" in message
+    assert "drop_invalid_rows" not in message and "=" not in message  # no Python argument names
     ts = tasks_from_csv(data.encode(), "task", "label", drop_invalid_rows=True)
     assert ts.settings["dropped_rows"] == 3
     assert sum(ts.n_train) + sum(ts.n_test) == 16 - 3
@@ -487,11 +516,12 @@ def test_bad_arguments_are_value_errors():
 def test_example_csv_loads_and_file_matches():
     text = example_csv()
     assert EXAMPLE_FILE.read_bytes().decode("utf-8") == text
-    assert text.splitlines()[0] == "task,label,x1,x2,x3"
+    assert text.splitlines()[0] == "task,label," + ",".join(f"x{j}" for j in range(1, 9))
     ts = tasks_from_csv(EXAMPLE_FILE, "task", "label")
-    assert ts.task_names == ["A", "B", "C"] and ts.feature_names == ["x1", "x2", "x3"]
-    assert [a + b for a, b in zip(ts.n_train, ts.n_test)] == [40, 40, 40]
-    for t in range(3):
+    assert ts.task_names == list("ABCDEF") and ts.n_features == 8
+    assert [a + b for a, b in zip(ts.n_train, ts.n_test)] == [24] * 6
+    assert "synthetic" in ds.EXAMPLE_CSV_DESCRIPTION
+    for t in range(6):
         assert set(np.unique(ts.y_train[t])) == {0, 1} and set(np.unique(ts.y_test[t])) == {0, 1}
 
 
@@ -522,3 +552,156 @@ def test_resample_tasks_rejects_too_many_training_rows():
     total = len(base.y_train[0]) + len(base.y_test[0])
     with pytest.raises(ValueError, match=f"between 2 and {total - 1}"):
         resample_tasks(base, n_train=total, seed=0)
+
+
+# ----------------------------------------------------------------------------------
+# MATLAB .mat files: one cell per task
+# ----------------------------------------------------------------------------------
+
+
+def _cells(arrays, shape=None) -> np.ndarray:
+    """A MATLAB cell array (1 x T unless ``shape``) holding ``arrays``."""
+    out = np.empty(shape or (1, len(arrays)), dtype=object)
+    for i, a in enumerate(arrays):
+        out.flat[i] = a
+    return out
+
+
+def _mat_tasks(n_tasks=3, n=12, d=4, labels=(-1, 1), seed=0):
+    rng = np.random.default_rng(seed)
+    Xs = [np.round(rng.standard_normal((n, d)), 3) for _ in range(n_tasks)]
+    ys = [np.where(np.arange(n) % 3 == 0, labels[1], labels[0]).reshape(-1, 1).astype(float) for _ in range(n_tasks)]
+    return Xs, ys
+
+
+def _mat_bytes(variables: dict) -> bytes:
+    buffer = io.BytesIO()
+    scipy.io.savemat(buffer, variables)
+    return buffer.getvalue()
+
+
+def _mat_error(data: bytes, kind: str, **kwargs) -> str:
+    with pytest.raises(DataFileError) as err:
+        ds.tasks_from_mat(data, **kwargs)
+    assert err.value.kind == kind, str(err.value)
+    message = str(err.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+def test_mat_malsar_layout_loads_like_the_same_rows_in_a_csv():
+    """MALSAR's X/Y (labels -1/+1): the same split and standardization as the same rows written as a CSV."""
+    Xs, ys = _mat_tasks()
+    ts = ds.tasks_from_mat(_mat_bytes({"X": _cells(Xs), "Y": _cells(ys)}), seed=3)
+    assert ts.n_tasks == 3 and ts.n_features == 4 and ts.task_names == ["task 1", "task 2", "task 3"]
+    assert ts.settings["label_mapping"] == {"-1": 0, "1": 1}
+    assert (ts.settings["feature_variable"], ts.settings["label_variable"]) == ("X", "Y")
+    lines = ["task,Y,x1,x2,x3,x4"]
+    for t, (X, y) in enumerate(zip(Xs, ys)):
+        lines += [f"task {t + 1},{int(v)}," + ",".join(map(str, row)) for row, v in zip(X, y.ravel())]
+    expected = tasks_from_csv("\n".join(lines).encode(), "task", "Y", seed=3)
+    for a, b in zip(expected.X_train + expected.X_test + expected.y_train + expected.y_test,
+                    ts.X_train + ts.X_test + ts.y_train + ts.y_test):
+        np.testing.assert_array_equal(a, b)
+    # the rows are the file's: undoing the standardization gives the cells back
+    rows = np.concatenate(Xs)
+    back = ts.X_train[1] * np.array(ts.settings["feature_std"]) + np.array(ts.settings["feature_mean"])
+    np.testing.assert_allclose(back, rows[ts.settings["train_rows"][1]], atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [None, (3, 1)])
+def test_mat_landmine_layout_loads(shape):
+    """The Landmine file's feature/label cells (labels 0/1 as uint8), as a row or a column of cells."""
+    Xs, ys = _mat_tasks(labels=(0, 1))
+    data = _mat_bytes({"feature": _cells(Xs, shape), "label": _cells([y.astype(np.uint8) for y in ys], shape),
+                       "note": np.array([1.0])})
+    ts = ds.tasks_from_mat(data)
+    assert ts.n_tasks == 3 and ts.settings["label_mapping"] == {"0": 0, "1": 1}
+    assert [a + b for a, b in zip(ts.n_train, ts.n_test)] == [12, 12, 12]
+    assert all(set(np.unique(y)) == {0, 1} for y in ts.y_train)
+
+
+def test_mat_other_names_are_read_or_asked_for():
+    Xs, ys = _mat_tasks()
+    # two cell arrays: the wider cells are the features
+    ts = ds.tasks_from_mat(_mat_bytes({"data": _cells(Xs), "target": _cells(ys)}))
+    assert (ts.settings["feature_variable"], ts.settings["label_variable"]) == ("data", "target")
+    # three cell arrays: the user names them
+    data = _mat_bytes({"data": _cells(Xs), "target": _cells(ys), "other": _cells(Xs)})
+    message = _mat_error(data, ds.KIND_MAT_VARIABLES)
+    assert "Choose the feature variable and the label variable" in message and '"other"' in message
+    assert ds.mat_cell_variables(data) == ["data", "target", "other"]
+    ts = ds.tasks_from_mat(data, feature_variable="other", label_variable="target")
+    assert ts.settings["feature_variable"] == "other"
+    message = _mat_error(data, ds.KIND_MAT_VARIABLES, feature_variable="X")
+    assert 'no cell array "X"' in message
+
+
+def test_mat_bad_files_get_one_message_each():
+    Xs, ys = _mat_tasks()
+    message = _mat_error(_mat_bytes({"X": np.ones((3, 4)), "Y": np.ones((3, 1))}), ds.KIND_MAT_VARIABLES)
+    assert "no cell arrays" in message and '"X", "Y"' in message
+    message = _mat_error(_mat_bytes({"X": _cells(Xs), "Y": _cells(ys[:2])}), ds.KIND_MAT_CELLS)
+    assert '"X" has 3 cells but "Y" has 2' in message
+    one_class = [y.copy() for y in ys]
+    one_class[1][:] = -1
+    message = _mat_error(_mat_bytes({"X": _cells(Xs), "Y": _cells(one_class)}), ds.KIND_TASK_ONE_CLASS)
+    assert message == ds.msg_task_one_class({"task 2": ("-1", 12)})
+    message = _mat_error(_mat_bytes({"X": _cells([X.T for X in Xs]), "Y": _cells(ys)}), ds.KIND_MAT_SHAPES)
+    assert "is 4 x 12" in message and "has 12 labels" in message and "transposed" in message
+    wide = list(Xs)
+    wide[2] = np.ones((12, 5))
+    message = _mat_error(_mat_bytes({"X": _cells(wide), "Y": _cells(ys)}), ds.KIND_MAT_SHAPES)
+    assert "Task 3 has 5 feature columns" in message and "task 1 has 4" in message
+    message = _mat_error(_csv().encode(), ds.KIND_UNREADABLE)
+    assert "could not be read as a MATLAB .mat file" in message
+
+
+def test_mat_v73_file_is_refused_with_how_to_save_it():
+    # a v7.3 file: a 128-byte MATLAB text header, then HDF5 from byte 512
+    header = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
+    data = header.ljust(512, b" ") + b"\x89HDF\r\n\x1a\n" + bytes(64)
+    message = _mat_error(data, ds.KIND_MAT_V73)
+    assert "v7.3 (HDF5)" in message and "'-v7'" in message
+
+
+def test_mat_invalid_values_reuse_the_csv_messages():
+    Xs, ys = _mat_tasks()
+    Xs[0][2, 1] = np.nan
+    data = _mat_bytes({"X": _cells(Xs), "Y": _cells(ys)})
+    message = _mat_error(data, ds.KIND_INVALID_VALUES)
+    assert '"x2" (1)' in message
+    ts = ds.tasks_from_mat(data, drop_invalid_rows=True)
+    assert ts.settings["dropped_rows"] == 1 and ts.n_train[0] + ts.n_test[0] == 11
+
+
+# ----------------------------------------------------------------------------------
+# Scanned digits: one question, six scanners
+# ----------------------------------------------------------------------------------
+
+
+def test_scanned_digits_tasks_are_the_real_images_through_their_scanner():
+    ts = ds.scanned_digits_tasks(n_train=10, seed=5, n_components=None)
+    again = ds.scanned_digits_tasks(n_train=10, seed=5, n_components=None)
+    for a, b in zip(ts.X_train + ts.X_test, again.X_train + again.X_test):
+        np.testing.assert_array_equal(a, b)
+    bunch = load_digits()
+    pixels, target = bunch.data / 16.0, bunch.target
+    rows = [tr + te for tr, te in zip(ts.settings["train_rows"], ts.settings["test_rows"])]
+    used = sum(rows, [])
+    assert len(used) == len(set(used))  # no image in two tasks
+    assert set(target[used]) == {3, 8}
+    mean, std = np.array(ts.settings["feature_mean"]), np.array(ts.settings["feature_std"])
+    for t, name in enumerate(ts.task_names):
+        np.testing.assert_array_equal(ts.y_train[t], target[ts.settings["train_rows"][t]] == 8)
+        assert ts.n_train[t] == 10 and ts.y_train[t].sum() == 5
+        raw = ts.X_train[t] * std + mean
+        original = pixels[ts.settings["train_rows"][t]]
+        if name == "as scanned":
+            np.testing.assert_allclose(raw, original, atol=1e-12)
+        else:  # every other scanner changes the images, but keeps them close to the originals
+            assert np.abs(raw - original).max() > 0.2, name
+            assert np.corrcoef(raw.ravel(), original.ravel())[0, 1] > 0.5, name
+    assert ts.task_names == [s.name for s in SCANNERS]
+    with pytest.raises(ValueError, match="n_train must be between 4 and"):
+        ds.scanned_digits_tasks(n_train=500)

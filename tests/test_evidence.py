@@ -140,8 +140,8 @@ def test_bad_selection_settings(kwargs, match):
 
 def _cell_means(models, seeds, **scenario):
     tasksets = [make_tasks(seed=seed, **scenario) for seed in seeds]
-    acc, _ = evaluate_tasksets(tasksets, models)
-    return 100 * acc.mean(axis=(1, 2))
+    scores, _ = evaluate_tasksets(tasksets, models)
+    return 100 * scores["accuracy"].mean(axis=(1, 2))
 
 
 def test_regret_on_a_small_grid():

@@ -6,9 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.base import clone
 
 from mtl_core import MeanRegularizedMTL, PooledLogistic, SingleTaskLogistic, make_tasks
-from mtl_core.experiments import compare, lambda_path, learning_curve, repeat_seed, sweep
+from mtl_core.experiments import (
+    compare,
+    evaluate_tasksets,
+    lambda_path,
+    learning_curve,
+    repeat_seed,
+    run_grid,
+    summary_columns,
+    sweep,
+)
 
 
 def test_compare_table_matches_direct_fits():
@@ -18,10 +28,10 @@ def test_compare_table_matches_direct_fits():
     assert set(res.table.model) == {"STL", "MTL (mean-regularized)"}
     assert len(res.table) == 2 * 3
     for label, model in zip(["STL", "MTL (mean-regularized)"], models):
-        direct = model.clone().fit(ts.X_train, ts.y_train)
+        direct = clone(model).fit(ts.X_train, ts.y_train)
         rows = res.table[res.table.model == label].sort_values("task")
-        np.testing.assert_allclose(rows.test_accuracy, direct.score(ts.X_test, ts.y_test))
-        np.testing.assert_allclose(rows.train_loss, direct.log_loss(ts.X_train, ts.y_train), rtol=1e-9)
+        np.testing.assert_allclose(rows.test_accuracy, direct.task_scores(ts.X_test, ts.y_test))
+        np.testing.assert_allclose(rows.train_loss, direct.task_scores(ts.X_train, ts.y_train, "log_loss"), rtol=1e-9)
     stl = res.table[res.table.model == "STL"].set_index("task").test_accuracy
     mtl = res.table[res.table.model == "MTL (mean-regularized)"].set_index("task")
     np.testing.assert_allclose(mtl.gap_vs_stl, mtl.test_accuracy - stl)
@@ -63,7 +73,7 @@ def test_sweep_cell_equals_single_fits_on_the_same_tasks():
     for r in range(3):
         ts = make_tasks(n_tasks=3, n_features=2, n_train=8, n_test=80, relatedness=0.5, seed=repeat_seed(11, r))
         for label, model in [("STL", SingleTaskLogistic(alpha=0.1)), ("MTL (mean-regularized)", MeanRegularizedMTL(lam=0.5))]:
-            acc = model.fit(ts.X_train, ts.y_train).score(ts.X_test, ts.y_test)
+            acc = model.fit(ts.X_train, ts.y_train).task_scores(ts.X_test, ts.y_test)
             got = res.table[(res.table.repeat == r) & (res.table.model == label)].sort_values("task").test_accuracy
             np.testing.assert_allclose(got, acc)
 
@@ -138,3 +148,48 @@ def test_story_unrelated_tasks_cv_protects_while_pooling_collapses():
 def test_story_plenty_of_data_gap_nearly_vanishes():
     s = _gaps(0.9, 500, repeats=3, seed=23)
     assert abs(s.loc["MTL (mean-regularized)"].gap_mean) < 0.01, s
+
+
+def test_batched_scores_match_scikit_learn_on_imbalanced_tasks():
+    """AUC and balanced accuracy of the batched experiments against scikit-learn's metrics on direct fits."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+
+    tasksets = [make_tasks(n_tasks=3, n_features=3, n_train=30, n_test=120, class_balance=0.15, seed=s) for s in (1, 2)]
+    models = [SingleTaskLogistic(alpha=0.1), MeanRegularizedMTL(lam=0.5)]
+    scores, _ = evaluate_tasksets(tasksets, models)
+    for i, model in enumerate(models):
+        for k, ts in enumerate(tasksets):
+            fitted = clone(model).fit(ts.X_train, ts.y_train)
+            for t in range(ts.n_tasks):
+                z = fitted.decision_function(ts.X_test[t], task=t)
+                y = ts.y_test[t]
+                assert 0 < y.mean() < 0.5  # imbalanced, both classes present
+                assert scores["roc_auc"][i, k, t] == pytest.approx(roc_auc_score(y, z), abs=1e-9)
+                assert scores["balanced_accuracy"][i, k, t] == pytest.approx(balanced_accuracy_score(y, z > 0), abs=1e-9)
+                assert scores["accuracy"][i, k, t] == pytest.approx(accuracy_score(y, z > 0), abs=1e-9)
+
+
+def test_run_grid_reports_every_metric_with_paired_gaps():
+    res = run_grid([{"n_train": 12}], lambda seed, n_train: make_tasks(n_tasks=3, n_train=n_train, class_balance=0.2, seed=seed),
+                   [SingleTaskLogistic(), MeanRegularizedMTL(lam=1.0)], repeats=3, seed=0)
+    assert {"test_accuracy", "test_balanced_accuracy", "test_roc_auc"} <= set(res.table.columns)
+    for metric in ("accuracy", "balanced_accuracy", "roc_auc"):
+        col = summary_columns(metric)
+        stl = res.summary[res.summary.model == "STL"].iloc[0]
+        mtl = res.summary[res.summary.model != "STL"].iloc[0]
+        assert stl[col["gap_mean"]] == 0.0 and 0.0 < stl[col["mean"]] <= 1.0
+        per_rep = res.table.groupby(["model", "repeat"])[f"test_{metric}"].mean()
+        gap = (per_rep["MTL (mean-regularized)"] - per_rep["STL"]).to_numpy()
+        assert mtl[col["gap_mean"]] == pytest.approx(gap.mean())
+        assert mtl[col["gap_low"]] < gap.mean() < mtl[col["gap_high"]]
+    assert summary_columns("accuracy")["gap_mean"] == "gap_mean"  # the historical names stay
+
+
+def test_run_grid_reports_only_the_metrics_asked_for():
+    def factory(seed, n_train):
+        return make_tasks(n_tasks=2, n_train=n_train, seed=seed)
+
+    res = run_grid([{"n_train": 8}], factory, [SingleTaskLogistic()], repeats=2, metrics=("accuracy",))
+    assert "test_accuracy" in res.table and "test_roc_auc" not in res.table and "mean_roc_auc" not in res.summary
+    with pytest.raises(ValueError, match="metrics must name"):
+        run_grid([{"n_train": 8}], factory, [SingleTaskLogistic()], repeats=2, metrics=("auc",))

@@ -1,5 +1,6 @@
 """The exports (`dashboard.export`): chart download names, self-contained HTML reports, static images or a clear message."""
 
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import export
@@ -37,6 +38,31 @@ def test_static_export_or_clear_message(tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
     svg = next(p for p in paths if "accuracy" in p.name).read_text()
     assert "<svg" in svg and "Test accuracy per task" in svg
+
+
+@pytest.mark.parametrize("error", ["ChromeNotFoundError", "BrowserFailedError", "BrowserDepsError", "BrowserClosedError"])
+def test_browser_failures_are_caught_by_type(monkeypatch, error):
+    """kaleido's browser errors (choreographer's types) become the plain message; other errors propagate."""
+    import kaleido
+    from choreographer import errors
+
+    monkeypatch.setattr(export, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(export, "_ensure_server", lambda: None)
+
+    def fail(*args, **kwargs):
+        cls = getattr(errors, error)
+        raise cls() if error == "BrowserDepsError" else cls("gone")  # BrowserDepsError takes no message
+
+    monkeypatch.setattr(kaleido, "calc_fig_sync", fail)
+    with pytest.raises(export.StaticExportUnavailable, match="Chromium"):
+        export.static_image(go.Figure(), "svg")
+
+    def other(*args, **kwargs):
+        raise RuntimeError("the browser said no")  # a message naming the browser is not a browser error
+
+    monkeypatch.setattr(kaleido, "calc_fig_sync", other)
+    with pytest.raises(RuntimeError, match="the browser said no"):
+        export.static_image(go.Figure(), "svg")
 
 
 def test_export_rejects_unknown_formats(tmp_path):

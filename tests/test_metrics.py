@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from mtl_core.metrics import METRICS, accuracy, balanced_accuracy, log_loss, roc_auc
+from mtl_core.metrics import METRICS, accuracy, balanced_accuracy, check_scoring, log_loss, per_task_scores, roc_auc
 
 
 def _rows(seed: int, n_rows: int = 30, n: int = 25):
@@ -59,3 +59,23 @@ def test_majority_rule_is_chance_for_the_imbalance_aware_metrics():
     assert accuracy(z, s) == pytest.approx(0.97)
     assert balanced_accuracy(z, s) == pytest.approx(0.5)
     assert roc_auc(z, s) == pytest.approx(0.5)
+
+
+def test_per_task_scores_of_ragged_tasks_match_sklearn_by_name_and_by_callable():
+    rng = np.random.default_rng(4)
+    ys = [rng.integers(0, 2, size=n) for n in (5, 12, 8)]
+    ys[0][:2] = [0, 1]  # both classes in every task
+    zs = [rng.normal(size=len(y)) + y for y in ys]
+    refs = {
+        "accuracy": lambda y, z: skm.accuracy_score(y, z > 0),
+        "balanced_accuracy": lambda y, z: skm.balanced_accuracy_score(y, z > 0),
+        "roc_auc": skm.roc_auc_score,
+        "log_loss": lambda y, z: skm.log_loss(y, 1 / (1 + np.exp(-z)), labels=[0, 1]),
+    }
+    for name, ref in refs.items():
+        expected = [ref(y, z) for y, z in zip(ys, zs)]
+        np.testing.assert_allclose(per_task_scores(name, zs, ys), expected, rtol=1e-12)
+        np.testing.assert_allclose(per_task_scores(ref, zs, ys), expected, rtol=1e-12)
+    assert check_scoring("log_loss") == ("log_loss", False) and check_scoring(skm.roc_auc_score) == ("roc_auc_score", True)
+    with pytest.raises(ValueError, match="scoring must be one of 'accuracy'"):
+        check_scoring("f1")

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.special import expit, logit
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
@@ -94,7 +95,7 @@ def _random_params(model, batch, hp, rng):
 def test_smooth_gradient_matches_finite_differences(model, value):
     Xs, ys = make_problem(11, n=(9, 14, 6), d=4)
     batch = pack_tasks(Xs, ys)
-    hp = model._hyper(1, value)
+    hp = model.batch_hyperparams(1, value)
     rng = np.random.default_rng(5)
     for attempt in range(50):
         params = _random_params(model, batch, hp, rng)
@@ -168,7 +169,7 @@ def _objective_reference(model, params, Xs, ys):
 def test_objective_matches_docstring_formula(model, value):
     Xs, ys = make_problem(3, n=(12, 30, 7), d=4)
     batch = pack_tasks(Xs, ys)
-    hp = model._hyper(1, value)
+    hp = model.batch_hyperparams(1, value)
     params = _random_params(model, batch, hp, np.random.default_rng(8))
     if isinstance(model, SharedSubspaceMTL):  # the objective is defined with orthonormal P
         params["P"] = np.linalg.qr(params["P"][0])[0][None]
@@ -190,10 +191,10 @@ def test_fitted_attributes_describe_the_fitted_objective(model):
     T = len(Xs)
     assert model.coef_.shape == (T, 3) and model.intercept_.shape == (T,)
     data = np.array([task_log_loss(X, y, model.coef_[t], model.intercept_[t]) for t, (X, y) in enumerate(zip(Xs, ys))])
-    np.testing.assert_allclose(model.log_loss(Xs, ys), data, rtol=1e-10)
+    np.testing.assert_allclose(model.task_scores(Xs, ys, "log_loss"), data, rtol=1e-10)
     for t, (X, y) in enumerate(zip(Xs, ys)):
-        np.testing.assert_allclose(model.predict_proba(X, t), expit(X @ model.coef_[t] + model.intercept_[t]), rtol=1e-12)
-        assert model.score(Xs, ys)[t] == pytest.approx(np.mean((X @ model.coef_[t] + model.intercept_[t] > 0) == y))
+        np.testing.assert_allclose(model.predict_proba(X, t)[:, 1], expit(X @ model.coef_[t] + model.intercept_[t]), rtol=1e-12)
+        assert model.task_scores(Xs, ys)[t] == pytest.approx(np.mean((X @ model.coef_[t] + model.intercept_[t] > 0) == y))
     W = model.coef_
     a = model.alpha
     if isinstance(model, SingleTaskLogistic):
@@ -431,7 +432,7 @@ def test_shared_hidden_beats_chance_on_nonlinear_tasks(activation):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a ConvergenceWarning at max_iter is fine here
         m = SharedHiddenMTL(n_hidden=6, activation=activation, alpha=1e-3, max_iter=400).fit(ts.X_train, ts.y_train)
-    acc = m.score(ts.X_test, ts.y_test)
+    acc = m.task_scores(ts.X_test, ts.y_test)
     base = np.array([max(np.mean(y), 1 - np.mean(y)) for y in ts.y_test])  # majority-class rate
     assert np.all(acc > base + 0.15), (acc, base)
     # the training objective went down from the random start
@@ -445,7 +446,7 @@ def test_shared_hidden_beats_chance_on_nonlinear_tasks(activation):
 @pytest.mark.parametrize("model", [m for m, _ in MODELS_FOR_GRADIENTS], ids=lambda m: type(m).__name__)
 def test_decision_functions_score_every_task_like_decision_function(model):
     ts = make_tasks(n_tasks=3, n_features=3, n_train=[8, 20, 13], seed=6)
-    m = model.clone().fit(ts.X_train, ts.y_train)
+    m = clone(model).fit(ts.X_train, ts.y_train)
     for Xs in (ts.X_train, ts.X_test):  # tasks of different sizes, and of equal ones
         got = m.decision_functions(Xs)
         assert [len(z) for z in got] == [len(X) for X in Xs]

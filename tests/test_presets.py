@@ -35,3 +35,11 @@ def test_preset_checks_can_fail():
     flat["test_accuracy"] = [stl[t] if m != "Pooled" else a for m, t, a in zip(flat.model, flat.task, flat.test_accuracy)]
     for key in ("few_related", "negative_transfer", "outlier_task", "data_poor_task"):
         assert not PRESETS[key].check(flat), key
+
+
+def test_the_lesson_stays_while_the_class_changes_the_strength_and_ends_when_the_tasks_change():
+    preset = PRESETS["negative_transfer"]  # its lesson asks to switch the strength to auto
+    assert matching_preset(preset.scenario.replace(strength=None)) is preset
+    assert matching_preset(preset.scenario.replace(strength=0.1)) is preset
+    assert matching_preset(preset.scenario.replace(seed=preset.scenario.seed + 1)) is None
+    assert matching_preset(preset.scenario.replace(model="low_rank")) is None

@@ -74,14 +74,14 @@ def test_load_csv_returns_errors_as_data():
     bad = rd.load_csv(csv_bytes(["task,label,x1", "A,0,1", "A,1,2"]), "task", "label", ["x1"])
     assert not bad.ok and bad.kind == ds.KIND_TASK_TOO_SMALL and "A" in bad.message
     good = rd.load_csv(ds.example_csv().encode(), "task", "label", ["x1", "x2", "x3"])
-    assert good.ok and good.taskset.n_tasks == 3
+    assert good.ok and good.taskset.n_tasks == 6
 
 
 def test_grids_fit_the_smallest_task():
     ts = ds.tasks_from_csv(ds.example_csv().encode(), "task", "label")
-    assert rd.task_rows(ts) == [40, 40, 40]
-    assert rd.csv_grid(ts) == (5, 10, 20, 32)
-    assert rd.csv_compare_sizes(ts) == [28, 28, 28]
+    assert rd.task_rows(ts) == [24] * 6
+    assert rd.csv_grid(ts) == (5, 10, 19)  # 80% of 24 rows: 19
+    assert rd.csv_compare_sizes(ts) == [17] * 6  # 70% of 24 rows
     tiny = ds.tasks_from_csv(csv_bytes(small_csv(2, 4)), "task", "label")
     assert rd.csv_grid(tiny) == (3,)
     spec = rd.digits_spec([3, 8], 120, 3)
@@ -107,7 +107,7 @@ def test_run_experiment_on_a_csv(csv_result):
     spec, result, calls = csv_result
     assert calls and calls[-1][0] == calls[-1][1] == 3 * 3 * (1 + len(spec.grid))
     assert set(result.overall["model"]) == {rd.STL_LABEL, rd.MTL_LABEL, rd.POOLED_LABEL}
-    assert len(result.per_task) == 3 * 3
+    assert len(result.per_task) == 3 * 6
     stl = result.overall.set_index("model").loc[rd.STL_LABEL]
     assert stl.gap_mean == 0 and 0.5 < stl.mean_accuracy <= 1
     assert sorted(result.curve["n_train"].unique()) == list(spec.grid)
@@ -119,6 +119,8 @@ def test_run_experiment_on_a_csv(csv_result):
         fig = build(result, spec)
         fig.validated()  # plotly accepts every property
         assert isinstance(fig.spec["layout"]["template"], dict) and fig.spec["layout"]["title"]["subtitle"]["text"]
+        for metric, word in (("roc_auc", "ROC AUC"), ("balanced_accuracy", "balanced accuracy")):
+            assert word.lower() in build(result, spec, metric).spec["layout"]["title"]["text"].lower()
     html = report_html("Real data", spec.to_json(), [("Gap", gap_figure(result, spec), "")], table, notes)
     assert html.count("Plotly.newPlot") == 1 and "What to notice" in html and "tasks_example.csv" in html
 
@@ -141,3 +143,48 @@ def test_notice_explains_conflicting_digit_tasks():
     assert "no better and no worse than STL" in text and "−0.3 points" in text
     assert "costs 34 points" in text and "positive" in text and "negative" in text
     assert "STL end" in text and "does **not** appear" in text
+
+
+def test_notice_says_accuracy_is_uninformative_on_imbalanced_tasks():
+    """Three tasks with 5 positives in 100 rows and constant features: every model answers the majority class."""
+    rows = ["task,label,x1,x2"]
+    for t in "ABC":
+        y = np.zeros(100, dtype=int)
+        y[:5] = 1
+        rows += [f"{t},{v},1,2" for v in y]
+    ts = ds.tasks_from_csv(csv_bytes(rows), "task", "label")
+    spec = rd.csv_spec(ts, "digest", "rare.csv", "task", "label", ["x1", "x2"], False, repeats=2)
+    result = rd.run_experiment(spec, ts)
+    assert result.majority_rate == pytest.approx([29 / 30] * 3)  # 30 test rows (30%), one of them positive
+    assert rd.uninformative_tasks(result) == ["A", "B", "C"]
+    text = " ".join(rd.notice(result, spec, "roc_auc"))
+    assert "**Accuracy is uninformative** on every task" in text and "ROC AUC" in text
+    # balanced tasks where the models are right: nothing to say
+    assert rd.uninformative_tasks(rd.RealResult(result.per_task.assign(majority_rate=0.5), result.overall, result.curve,
+                                                 result.task_names, 2, "")) == []
+
+
+def test_mat_uploads_are_recognised_and_their_variables_guessed():
+    assert rd.is_mat_file("Landmine.MAT", b"") and rd.is_mat_file("upload", b"MATLAB 5.0 MAT-file")
+    assert not rd.is_mat_file("tasks.csv", b"task,label,x1\n")
+    assert rd.guess_mat_variables(["note", "label", "feature"]) == ("feature", "label")
+    assert rd.guess_mat_variables(["Y", "X"]) == ("X", "Y")
+    assert rd.guess_mat_variables(["a", "b", "c"]) == ("a", "b")  # no known layout: the page asks, starting from these
+    names, kind, message = rd.mat_variables(b"not a mat file")
+    assert names is None and kind == ds.KIND_UNREADABLE and "MATLAB" in message
+
+
+def test_strengths_can_be_chosen_by_the_metric_shown(csv_result):
+    """`RealSpec.scoring` reaches every model's cross-validation, keys the cache, and the page's texts say it."""
+    import dataclasses
+
+    spec, _, _ = csv_result
+    assert {m.scoring for m in rd.models()} == {"accuracy"}
+    assert {m.scoring for m in rd.models("balanced_accuracy")} == {"balanced_accuracy"}
+    by_auc = dataclasses.replace(spec, scoring="roc_auc")
+    assert by_auc.key() != spec.key()
+    data = ds.example_csv().encode()
+    ts = rd.load_csv(data, "task", "label", ["x1", "x2", "x3"]).taskset
+    result = rd.run_experiment(by_auc, ts)
+    assert any("cross-validated ROC AUC" in n for n in rd.notice(result, by_auc))
+    assert "by cross-validated ROC AUC" in json.dumps(accuracy_figure(result, by_auc).spec["layout"]["title"])

@@ -37,7 +37,7 @@ def test_every_registered_model_is_a_working_estimator(key):
         model.fit(ts.X_train, ts.y_train)
     assert getattr(model, spec.strength + "_") == spec.view_strength
     assert model.coef_.shape == (3, 2) and model.intercept_.shape == (3,)
-    acc = model.score(ts.X_test, ts.y_test)
+    acc = model.task_scores(ts.X_test, ts.y_test)
     assert acc.shape == (3,) and np.all((acc >= 0) & (acc <= 1))
     assert spec.make("auto").get_params()[spec.strength] == "auto"
 

@@ -16,6 +16,7 @@ finds the optimum).
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from mtl_core import SharedSubspaceMTL, make_tasks
 from mtl_core.batch import pack_problems, pack_tasks
@@ -97,10 +98,10 @@ def test_batched_restarts_do_not_depend_on_the_batch():
     """Every problem of a batch gets the same starts: its fit is the one it gets alone."""
     problems = [_problem(s) for s in (1049, 1106)]
     m = SharedSubspaceMTL(k=1, alpha=ALPHA, n_init=4)
-    together, n_iter, conv = m.fit_batch(pack_problems(problems), m._hyper(2, ALPHA))
+    together, n_iter, conv = m.fit_batch(pack_problems(problems), m.batch_hyperparams(2, ALPHA))
     assert conv.all()
     for i, (Xs, ys) in enumerate(problems):
-        alone, n_alone, _ = m.fit_batch(pack_tasks(Xs, ys), m._hyper(1, ALPHA))
+        alone, n_alone, _ = m.fit_batch(pack_tasks(Xs, ys), m.batch_hyperparams(1, ALPHA))
         assert n_iter[i] == n_alone[0]
         for name in ("P", "A", "b"):
             np.testing.assert_allclose(together[name][i], alone[name][0], atol=1e-12)
@@ -126,7 +127,7 @@ def test_n_init_is_a_documented_parameter():
     m = SharedSubspaceMTL()
     assert m.get_params()["n_init"] == 4
     assert "n_init" in SharedSubspaceMTL.__doc__
-    assert m.clone(n_init=2).n_init == 2
+    assert clone(m).set_params(n_init=2).n_init == 2
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "3", True, None])

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 from scipy.special import expit
+from sklearn.base import clone
 from sklearn.metrics import log_loss
 
 from mtl_core import (
@@ -214,20 +215,20 @@ BATCH_MODELS = [
 def test_fit_batch_equals_one_by_one(model, values):
     problems = [make_problem(20 + i, n=n, d=3) for i, n in enumerate([(15, 30, 22), (40, 12, 25), (18, 18, 50)])]
     batch = pack_problems(problems)
-    hp = model._hyper(3)
-    hp[model._strength] = np.array(values, dtype=float)  # a different strength per problem
+    hp = model.batch_hyperparams(3)
+    hp[model.strength_param] = np.array(values, dtype=float)  # a different strength per problem
     params, n_iter, conv = model.fit_batch(batch, hp)
     assert n_iter.shape == conv.shape == (3,)
     tol = 1e-4 if isinstance(model, SharedHiddenMTL) else 1e-6
     for i, (Xs, ys) in enumerate(problems):
-        single = model.clone(**{model._strength: values[i]})
+        single = clone(model).set_params(**{model.strength_param: values[i]})
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)
             single.fit(Xs, ys)
         F_batch = single.objective(Xs, ys, params={k: v[i] for k, v in params.items()})
         assert F_batch == pytest.approx(single.objective(Xs, ys), rel=tol)
         if not isinstance(model, SharedHiddenMTL):
-            W, b = single._linear({k: v[i: i + 1] for k, v in params.items()}, batch.subset(np.array([i])))
+            W, b = single.linear_batch({k: v[i: i + 1] for k, v in params.items()}, batch.subset(np.array([i])))
             np.testing.assert_allclose(W[0], single.coef_, atol=1e-5)
             np.testing.assert_allclose(b[0], single.intercept_, atol=1e-5)
 
@@ -251,10 +252,10 @@ def test_fit_batch_with_shared_features_and_subset_weights(model):
             sw[i, t, : len(y)] = k / k.sum()
         subsets.append(keep)
     batch = TaskBatch(base.X, base.s, sw, base.mask)
-    params, _, _ = model.fit_batch(batch, model._hyper(3))
+    params, _, _ = model.fit_batch(batch, model.batch_hyperparams(3))
     for i, keep in enumerate(subsets):
-        single = model.clone().fit([X[k] for X, k in zip(Xs, keep)], [y[k] for y, k in zip(ys, keep)])
-        W, b = single._linear({k: v[i: i + 1] for k, v in params.items()}, batch.subset(np.array([i])))
+        single = clone(model).fit([X[k] for X, k in zip(Xs, keep)], [y[k] for y, k in zip(ys, keep)])
+        W, b = single.linear_batch({k: v[i: i + 1] for k, v in params.items()}, batch.subset(np.array([i])))
         np.testing.assert_allclose(W[0], single.coef_, atol=1e-6)
         np.testing.assert_allclose(b[0], single.intercept_, atol=1e-6)
 
@@ -290,7 +291,7 @@ def test_separable_huge_features_no_floating_point_error(model):
     assert np.all(np.isfinite(proba)) and np.isfinite(obj)
     assert np.all(np.isfinite(model.history_["objective"]))
     # it did learn the separating direction: training accuracy is perfect
-    assert np.all(model.score(Xs, ys) == 1.0)
+    assert np.all(model.task_scores(Xs, ys) == 1.0)
 
 
 # ----------------------------------------------------------------------------- gradient descent
@@ -307,7 +308,7 @@ GD_MODELS = [
 def test_gd_history_decreases_and_snapshots_replay(model):
     ts = make_tasks(n_tasks=3, n_features=3, n_train=[20, 35, 28], n_test=200, seed=5)
     n_epochs = 40
-    model = model.clone(solver="gd", learning_rate=0.1, n_epochs=n_epochs, n_snapshots=10)
+    model = clone(model).set_params(solver="gd", learning_rate=0.1, n_epochs=n_epochs, n_snapshots=10)
     model.fit(ts.X_train, ts.y_train, eval_set=(ts.X_test, ts.y_test))
     h = model.history_
     for key in ("objective", "train_loss", "test_loss"):
@@ -324,8 +325,8 @@ def test_gd_history_decreases_and_snapshots_replay(model):
         snap = model.snapshot(i)
         train, test = [], []
         for t in range(3):
-            p_test = model.predict_proba(ts.X_test[t], t, params=snap)
-            p_train = model.predict_proba(ts.X_train[t], t, params=snap)
+            p_test = model.predict_proba(ts.X_test[t], t, params=snap)[:, 1]
+            p_train = model.predict_proba(ts.X_train[t], t, params=snap)[:, 1]
             if not isinstance(model, SharedHiddenMTL):  # coef/intercept describe the linear models exactly
                 np.testing.assert_allclose(p_test, expit(ts.X_test[t] @ h["coef"][i][t] + h["intercept"][i][t]), rtol=1e-10)
             test.append(log_loss(ts.y_test[t], p_test, labels=[0, 1]))
@@ -347,8 +348,8 @@ def test_gd_history_decreases_and_snapshots_replay(model):
 ], ids=lambda m: getattr(m, "name", None))
 def test_gd_approaches_default_solver(model, lr, n_epochs):
     Xs, ys = make_problem(8, n=(30, 45, 38), d=3)
-    exact = model.clone().fit(Xs, ys)
-    gd = model.clone(solver="gd", learning_rate=lr, n_epochs=n_epochs).fit(Xs, ys)
+    exact = clone(model).fit(Xs, ys)
+    gd = clone(model).set_params(solver="gd", learning_rate=lr, n_epochs=n_epochs).fit(Xs, ys)
     F_exact, F_gd = exact.objective(Xs, ys), gd.objective(Xs, ys)
     assert F_gd >= F_exact - 1e-9 * abs(F_exact)  # the default solver is optimal
     assert F_gd - F_exact <= 1e-6 * abs(F_exact)
@@ -360,12 +361,12 @@ def test_gd_approaches_default_solver(model, lr, n_epochs):
 @pytest.mark.parametrize("model", GD_MODELS, ids=lambda m: m.name)
 def test_gd_huge_learning_rate_is_a_clear_error(model):
     ts = make_tasks(n_tasks=3, n_features=3, n_train=20, seed=6)
-    m = model.clone(solver="gd", learning_rate=1e8, n_epochs=60)
+    m = clone(model).set_params(solver="gd", learning_rate=1e8, n_epochs=60)
     with pytest.raises(ValueError, match="learning_rate"):
         m.fit(ts.X_train, ts.y_train)
     assert not hasattr(m, "coef_")  # no NaN model left behind
     with pytest.raises(ValueError, match="not fitted"):
-        m.predict(ts.X_train[0])
+        m.predict(ts.X_train[0], task=0)
 
 
 def test_hessian_of_shared_features_matches_the_direct_product(monkeypatch):

@@ -55,21 +55,21 @@ def _inf(X):
 
 
 FIT_CASES = [
-    ("one class", _with(1, y=np.zeros(10, dtype=int)), r"task 2\b.*both classes"),
-    ("one class (all 1)", _with(2, y=np.ones(10, dtype=int)), r"task 3\b.*both classes"),
-    ("nan in X", _with(1, X=_nan), r"task 2\b.*NaN"),
-    ("inf in X", _with(2, X=_inf), r"task 3\b.*infinite"),
-    ("X/y length mismatch", _with(0, y=lambda y: y[:7]), r"task 1\b.*10 samples.*7 labels"),
-    ("fewer than 2 samples", _with(2, X=lambda X: X[:1], y=lambda y: y[:1]), r"task 3\b.*at least 2 samples"),
-    ("labels 2", _with(1, y=lambda y: 2 * y), r"task 2\b.*labels must be 0 or 1.*2"),
-    ("labels -1/+1", _with(0, y=lambda y: 2 * y - 1), r"task 1\b.*labels must be 0 or 1.*-1"),
-    ("labels 0.5", _with(1, y=lambda y: np.r_[y[:-1], 0.5]), r"task 2\b.*labels must be 0 or 1.*0\.5"),
-    ("labels strings", _with(1, y=np.array(["a", "b"] * 5)), r"task 2\b.*labels must be 0 or 1"),
-    ("labels nan", _with(2, y=lambda y: np.r_[y[:-1], np.nan]), r"task 3\b.*labels must be 0 or 1"),
-    ("feature count differs", _with(1, X=lambda X: X[:, :2]), r"task 2\b.*expected 3 features, got 2"),
-    ("1-D features", _with(1, X=lambda X: X[:, 0]), r"task 2\b.*2-D"),
-    ("2-D labels", _with(0, y=lambda y: y[:, None]), r"task 1\b.*1-D"),
-    ("non-numeric features", _with(0, X=np.array([["a", "b", "c"]] * 10)), r"task 1\b.*numeric"),
+    ("one class", _with(1, y=np.zeros(10, dtype=int)), r"task 1\b.*both classes"),
+    ("one class (all 1)", _with(2, y=np.ones(10, dtype=int)), r"task 2\b.*both classes"),
+    ("nan in X", _with(1, X=_nan), r"task 1\b.*NaN"),
+    ("inf in X", _with(2, X=_inf), r"task 2\b.*infinite"),
+    ("X/y length mismatch", _with(0, y=lambda y: y[:7]), r"task 0\b.*10 samples.*7 labels"),
+    ("fewer than 2 samples", _with(2, X=lambda X: X[:1], y=lambda y: y[:1]), r"task 2\b.*at least 2 samples"),
+    ("labels 2", _with(1, y=lambda y: 2 * y), r"task 1\b.*labels must be 0 or 1.*2"),
+    ("labels -1/+1", _with(0, y=lambda y: 2 * y - 1), r"task 0\b.*labels must be 0 or 1.*-1"),
+    ("labels 0.5", _with(1, y=lambda y: np.r_[y[:-1], 0.5]), r"task 1\b.*labels must be 0 or 1.*0\.5"),
+    ("labels strings", _with(1, y=np.array(["a", "b"] * 5)), r"task 1\b.*labels must be 0 or 1"),
+    ("labels nan", _with(2, y=lambda y: np.r_[y[:-1], np.nan]), r"task 2\b.*labels must be 0 or 1"),
+    ("feature count differs", _with(1, X=lambda X: X[:, :2]), r"task 1\b.*expected 3 features, got 2"),
+    ("1-D features", _with(1, X=lambda X: X[:, 0]), r"task 1\b.*2-D"),
+    ("2-D labels", _with(0, y=lambda y: y[:, None]), r"task 0\b.*1-D"),
+    ("non-numeric features", _with(0, X=np.array([["a", "b", "c"]] * 10)), r"task 0\b.*numeric"),
 ]
 
 
@@ -86,7 +86,7 @@ def test_bad_training_data(make_model, name, data, pattern):
     ([], [], r"[Aa]t least one task"),
     (*_data()[:1], _data()[1][:2], r"one entry per task.*3.*2"),
     (np.zeros((10, 3)), np.zeros(10), r"one feature matrix per task"),
-    ([np.zeros((4, 0))] * 2, [np.array([0, 1, 0, 1])] * 2, r"task 1\b.*no features"),
+    ([np.zeros((4, 0))] * 2, [np.array([0, 1, 0, 1])] * 2, r"task 0\b.*no features"),
 ])
 def test_bad_task_lists(Xs, ys, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -117,18 +117,18 @@ def test_bad_predict_input(fitted, X, task, pattern, method):
         getattr(model, method)(X, task)
 
 
-@pytest.mark.parametrize("method", ["score", "log_loss", "objective", "optimality_residual"])
+@pytest.mark.parametrize("method", ["score", "task_scores", "objective", "optimality_residual"])
 def test_bad_evaluation_data(fitted, method):
     model, Xs, ys = fitted
     with pytest.raises(ValueError, match=r"3 tasks.*got 2|got 2.*3 tasks"):
         getattr(model, method)(Xs[:2], ys[:2])
-    with pytest.raises(ValueError, match=r"task 2\b.*expected 3 features, got 4"):
+    with pytest.raises(ValueError, match=r"task 1\b.*expected 3 features, got 4"):
         getattr(model, method)([Xs[0], np.zeros((10, 4)), Xs[2]], ys)
 
 
 def test_unfitted_model():
     with pytest.raises(ValueError, match="not fitted"):
-        MeanRegularizedMTL(lam=0.1).predict(np.zeros((2, 3)))
+        MeanRegularizedMTL(lam=0.1).predict(np.zeros((2, 3)), task=0)
     with pytest.raises(ValueError, match="not fitted"):
         LowRankMTL(lam=0.1).score(*_data())
 
@@ -137,9 +137,9 @@ def test_bad_eval_set():
     Xs, ys = _data()
     with pytest.raises(ValueError, match=r"eval_set has 2 tasks.*3"):
         SingleTaskLogistic().fit(Xs, ys, eval_set=(Xs[:2], ys[:2]))
-    with pytest.raises(ValueError, match=r"task 1\b.*expected 3 features"):
+    with pytest.raises(ValueError, match=r"task 0\b.*expected 3 features"):
         SingleTaskLogistic().fit(Xs, ys, eval_set=([X[:, :2] for X in Xs], ys))
-    with pytest.raises(ValueError, match=r"task 3\b.*labels must be 0 or 1"):
+    with pytest.raises(ValueError, match=r"task 2\b.*labels must be 0 or 1"):
         SingleTaskLogistic().fit(Xs, ys, eval_set=(Xs, ys[:2] + [ys[2] + 3]))
 
 
@@ -197,7 +197,7 @@ def test_bad_hyperparameters(make_model, pattern):
 
 
 def test_set_params_unknown_name():
-    with pytest.raises(ValueError, match=r"no parameter 'foo'"):
+    with pytest.raises(ValueError, match=r"Invalid parameter 'foo'.*Valid parameters are"):
         SingleTaskLogistic().set_params(foo=1)
 
 

@@ -219,7 +219,7 @@ def loss_figure(data: CompareData) -> go.Figure:
         level = float(np.asarray(data.exact[role].model.history_["train_loss"])[-1])
         traces.append(
             dict(type="scatter", x=[0, sc.n_epochs], y=[level, level], mode="lines",
-                 line=dict(color=color, width=1.8, dash="dash"), name=f"{name}: exact solver's optimum",
+                 line=dict(color=color, width=1.8, dash="dash"), name=f"{name}: best possible training loss",
                  legendgroup=role, hovertemplate=f"{name}<br>exact optimum: training loss %{{y:.4f}}<extra></extra>")
         )
     layout = base_layout(
@@ -227,11 +227,11 @@ def loss_figure(data: CompareData) -> go.Figure:
         scenario_subtitle(
             sc,
             f"Full-batch gradient descent, learning rate {sc.learning_rate:g}, at the strength the exact fit chose. "
-            "Solid: training loss; dotted: test loss; dashed: the exact solver's training loss at its optimum.",
+            "Solid: training loss; dotted: test loss; dashed: the lowest training loss the model can reach (its exact optimum).",
         ),
         height=540,
         xaxis=dict(title=dict(text="epoch"), range=[0, sc.n_epochs], gridcolor="#eee"),
-        yaxis=dict(title=dict(text="mean log-loss per sample (nats)"), gridcolor="#eee"),
+        yaxis=dict(title=dict(text="average loss per sample (log-loss)"), gridcolor="#eee"),
     )
     layout["margin"]["t"] = 185
     legend_below_title(layout, 100)
@@ -331,7 +331,7 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
                  showlegend=False, xaxis=lx, yaxis=ly, hovertemplate="epoch %{x}<br>training loss %{y:.4f}<extra></extra>")
         )
     axes[axis_name(loss_idx, "x")].update(title=dict(text="epoch", standoff=4), range=[0, sc.n_epochs], gridcolor="#eee")
-    axes[axis_name(loss_idx, "y")].update(title=dict(text="training loss (nats)"), gridcolor="#eee")
+    axes[axis_name(loss_idx, "y")].update(title=dict(text="training loss (log-loss)"), gridcolor="#eee")
 
     losses = {}
     for role in roles:
@@ -345,8 +345,11 @@ def replay_figure(data: CompareData, tasks: Sequence[int] | None = None) -> go.F
         for ti, role, t in dynamic:
             model = data.gd[role].model
             if t >= 0:
-                frame_data.append(_snapshot_trace(model, s, t, plane, ROLE_COLORS[role], data.name(role), None, None, False,
-                                                  cache.get((role, t))))
+                moved = _snapshot_trace(model, s, t, plane, ROLE_COLORS[role], data.name(role), None, None, False,
+                                        cache.get((role, t)))
+                # A frame updates only what moves: its showlegend=False would drop the model's legend entry.
+                moved.pop("showlegend", None)
+                frame_data.append(moved)
             else:
                 frame_data.append(dict(type="scatter", x=[epoch], y=[float(losses[role][fi])]))
             frame_idx.append(ti)
@@ -463,7 +466,7 @@ def cosine_figure(data: CompareData) -> go.Figure:
         traces.append(
             dict(type="heatmap", z=M, x=ticks, y=ticks, zmin=-1, zmax=1, colorscale=DIVERGING, xaxis=xa, yaxis=ya,
                  showscale=ci == 0,
-                 colorbar=dict(title=dict(text="cosine similarity", side="top"), orientation="h", len=min(0.5, bar_x * 0.7),
+                 colorbar=dict(title=dict(text="similarity (1 = same direction)", side="top"), orientation="h", len=min(0.5, bar_x * 0.7),
                                x=bar_x / 2, xanchor="center", y=-0.3, yanchor="top", thickness=12),
                  text=np.round(M, 2) if show_text else None, texttemplate="%{text:.2f}" if show_text else None,
                  textfont=dict(size=11), hovertemplate=f"{name}<br>task %{{y}} vs task %{{x}}: %{{z:.2f}}<extra></extra>")
@@ -485,7 +488,7 @@ def cosine_figure(data: CompareData) -> go.Figure:
             )
         dom = axes[axis_name(idx, "x")]["domain"]
         axes[axis_name(idx, "x")].update(title=dict(text="task"), type="category", domain=[bar_x + 0.08, dom[1]])
-        axes[axis_name(idx, "y")].update(title=dict(text="cosine(learned, true)"), range=[min(-0.05, min(lows) - 0.05), 1.05],
+        axes[axis_name(idx, "y")].update(title=dict(text="agreement with the true weights (1 = same direction)"), range=[min(-0.05, min(lows) - 0.05), 1.05],
                                           gridcolor="#eee")
         annotations.append(domain_title(axes, idx, "<b>learned vs true, per task</b>"))
     layout = base_layout(

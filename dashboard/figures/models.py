@@ -185,7 +185,7 @@ def shared_hidden_figure(model: Any, ts: TaskSet, scenario: Scenario, strength_t
                                    textfont=dict(color=color, size=13), showlegend=False, hoverinfo="skip"))
         axes["xaxis"].update(range=[-VIEW, VIEW], title=dict(text=ts.feature_names[0]), constrain="domain", showgrid=False)
         axes["yaxis"].update(range=[-VIEW, VIEW], title=dict(text=ts.feature_names[1]), scaleanchor="x", constrain="domain", showgrid=False)
-        left_title = "<b>where each hidden unit switches (V_h·x + c_h = 0)</b>"
+        left_title = "<b>where each hidden unit switches on</b>"
     else:
         traces.append(_heat(V, units, ts.feature_names, "x", "y", False, "weight"))
         axes["xaxis"].update(type="category")

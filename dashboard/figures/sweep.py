@@ -147,7 +147,7 @@ def gap_heatmap_figure(summary: pd.DataFrame, scenario: Scenario, spec: SweepSpe
         _subtitle(scenario, spec, "Mean over task draws, in accuracy points. <b>Bold</b> on full colour: the 95% interval "
                   "excludes 0 (blue: better than STL; red: worse, negative transfer). Pale, plain number: the interval "
                   "contains 0, no clear difference. "
-                  "Relatedness: expected cosine similarity of the tasks' true weights. "
+                  "Relatedness: how alike the tasks' true weights are (1 = the same direction; the expected cosine similarity). "
                   f"MTL: mean-regularized, {_lam_text(spec)}. Outlined: the current scenario's settings (averaged over fresh "
                   "task draws, so it can differ from the Compare page's single draw)."),
         height=560, annotations=annotations, shapes=shapes, **axes,

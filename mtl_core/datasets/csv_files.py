@@ -63,11 +63,11 @@ from .messages import (
 )
 from .splits import allocate, round_half_up, standardize_stats
 
-__all__ = ["example_csv", "tasks_from_csv"]
+__all__ = ["EXAMPLE_CSV_DESCRIPTION", "Columns", "LabelCells", "check_arguments", "example_csv", "label_cells", "tasks_from_csv", "tasks_from_rows"]
 
 
 @dataclass(frozen=True)
-class _Columns:
+class Columns:
     """The columns' roles, checked: every name is in the header and no column has two roles."""
 
     task: str
@@ -76,7 +76,7 @@ class _Columns:
 
 
 @dataclass(frozen=True)
-class _LabelCells:
+class LabelCells:
     """The label column's cells before any row is dropped."""
 
     text: np.ndarray  # the cells as stripped text (object array)
@@ -102,7 +102,10 @@ def tasks_from_csv(
         The CSV.  A str is a path, never CSV text.  A file-like (e.g. Streamlit's
         ``UploadedFile``) is read from its start; its ``.name`` and ``.size`` are
         used when present.  Only UTF-8 (with or without byte-order mark) is
-        accepted; comma separated, first row the header.  Column names and cells
+        accepted; first row the header.  Comma, semicolon or tab separated (detected
+        from the header row); in a semicolon- or tab-separated file numbers may
+        use a decimal comma ("1,5"), as European spreadsheets save them
+        (``settings["delimiter"]`` and ``settings["decimal_mark"]`` say what was read).  Column names and cells
         of the task and label columns are stripped of surrounding spaces.
     task_column, label_column : str
         The column naming each row's task and the column of binary labels.  The
@@ -145,16 +148,68 @@ def tasks_from_csv(
         (:mod:`mtl_core.datasets.messages`) for every problem with the file;
         ``error.kind`` names the case.
     """
-    feature_columns, test_fraction, max_bytes = _check_arguments(
+    feature_columns, test_fraction, max_bytes = check_arguments(
         task_column, label_column, feature_columns, test_fraction, max_bytes
     )
     text, file_name = read_text(file, max_bytes)
-    header, df = read_table(text)
-    columns = _choose_columns(header, task_column, label_column, feature_columns)
+    table = read_table(text)
+    df = table.rows
+    columns = _choose_columns(table.header, task_column, label_column, feature_columns)
 
-    X_all = _feature_matrix(df, columns.features)
+    X_all = _feature_matrix(df, columns.features, table.decimal_mark)
     task_cells = _stripped_cells(df, columns.task)
-    labels = _label_cells(df, columns.label)
+    labels = _label_cells(df, columns.label, table.decimal_mark)
+    settings: dict[str, Any] = {
+        "source": "csv",
+        "file_name": file_name,
+        "task_column": task_column,
+        "label_column": label_column,
+        "feature_columns": list(columns.features),
+        "delimiter": table.delimiter,
+        "decimal_mark": table.decimal_mark,
+    }
+    return tasks_from_rows(X_all, task_cells, labels, columns, test_fraction, seed, drop_invalid_rows, max_bytes, settings)
+
+
+def tasks_from_rows(
+    X_all: np.ndarray,
+    task_cells: np.ndarray,
+    labels: LabelCells,
+    columns: Columns,
+    test_fraction: float,
+    seed: int | None,
+    drop_invalid_rows: bool,
+    max_bytes: int,
+    settings: dict[str, Any],
+) -> TaskSet:
+    """Steps 4-6 of every file loader: valid rows, binary labels, tasks, split, standardization.
+
+    The rows are in long form (one per example, ``task_cells`` naming its task), as
+    read from a CSV or gathered from a .mat file's cells, so that both sources
+    check, split and standardize the same way and report problems with the same
+    messages.
+
+    Parameters
+    ----------
+    X_all : ndarray of shape (n_rows, n_features)
+        Feature values (NaN where a cell is missing).
+    task_cells : ndarray of shape (n_rows,), object
+        Each row's task name as text ("" where missing).
+    labels : LabelCells
+        The label cells (`label_cells`).
+    columns : Columns
+        The names of the task, label and feature columns, for the messages.
+    test_fraction, seed, drop_invalid_rows, max_bytes
+        As in `tasks_from_csv`.
+    settings : dict
+        The source's own entries, completed with the split's and the
+        standardization's.
+
+    Returns
+    -------
+    TaskSet
+        As described in `tasks_from_csv`.
+    """
     keep, n_dropped = _valid_rows(columns, task_cells, labels.invalid, X_all, drop_invalid_rows)
     X_all = X_all[keep]
     task_cells = task_cells[keep]
@@ -164,12 +219,8 @@ def tasks_from_csv(
     train_pos, test_pos = _stratified_split(task_rows, y_all, test_fraction, seed)
     Z, mean, std = _standardize(X_all, np.concatenate(train_pos), columns.features)
 
-    settings: dict[str, Any] = {
-        "source": "csv",
-        "file_name": file_name,
-        "task_column": task_column,
-        "label_column": label_column,
-        "feature_columns": list(columns.features),
+    settings = {
+        **settings,
         "test_fraction": test_fraction,
         "seed": seed,
         "drop_invalid_rows": bool(drop_invalid_rows),
@@ -204,7 +255,7 @@ def tasks_from_csv(
 # ----------------------------------------------------------------------------------
 
 
-def _check_arguments(
+def check_arguments(
     task_column: Any, label_column: Any, feature_columns: Any, test_fraction: Any, max_bytes: Any
 ) -> tuple[list[str] | None, float, int]:
     """``(feature_columns, test_fraction, max_bytes)`` as a list or None, a float and an int.
@@ -238,7 +289,7 @@ def _check_arguments(
 
 def _choose_columns(
     header: list[str], task_column: str, label_column: str, feature_columns: list[str] | None
-) -> _Columns:
+) -> Columns:
     """The task, label and feature columns, checked against each other and the header.
 
     Without ``feature_columns`` every other column is a feature, so then every
@@ -269,7 +320,7 @@ def _choose_columns(
         raise DataFileError(KIND_NO_FEATURES, msg_no_features())
     if len(feature_columns) > MAX_FEATURES:
         raise DataFileError(KIND_TOO_MANY_FEATURES, msg_too_many_features(len(feature_columns)))
-    return _Columns(task=task_column, label=label_column, features=list(feature_columns))
+    return Columns(task=task_column, label=label_column, features=list(feature_columns))
 
 
 # ----------------------------------------------------------------------------------
@@ -287,12 +338,12 @@ def _stripped_cells(df: pd.DataFrame, col: str) -> np.ndarray:
     return np.array([v.strip() if isinstance(v, str) else "" for v in _cells(df, col)], dtype=object)
 
 
-def _feature_matrix(df: pd.DataFrame, features: list[str]) -> np.ndarray:
+def _feature_matrix(df: pd.DataFrame, features: list[str], decimal_mark: str) -> np.ndarray:
     """The feature cells as floats (NaN where missing); every non-numeric column is reported at once."""
     X_all = np.empty((len(df), len(features)), dtype=np.float64)
     bad_examples: dict[str, str] = {}
     for j, col in enumerate(features):
-        values, bad = column_to_float(_cells(df, col))
+        values, bad = column_to_float(_cells(df, col), decimal_mark)
         if bad is not None:
             bad_examples[col] = bad
         else:
@@ -302,19 +353,23 @@ def _feature_matrix(df: pd.DataFrame, features: list[str]) -> np.ndarray:
     return X_all
 
 
-def _label_cells(df: pd.DataFrame, label_column: str) -> _LabelCells:
-    """The label cells; numeric labels are compared as numbers, so "1" and "1.0" are one class."""
-    label_raw = _stripped_cells(df, label_column)
+def _label_cells(df: pd.DataFrame, label_column: str, decimal_mark: str) -> LabelCells:
+    """The label cells of a CSV column (see `label_cells`)."""
+    return label_cells(_stripped_cells(df, label_column), decimal_mark)
+
+
+def label_cells(label_raw: np.ndarray, decimal_mark: str = ".") -> LabelCells:
+    """Label cells given as stripped text; numeric labels are compared as numbers, so "1" and "1.0" are one class."""
     label_missing = np.array([v in NA_TOKENS for v in label_raw], dtype=bool)
-    label_num = np.array([to_float(v) for v in label_raw], dtype=object)
+    label_num = np.array([to_float(v, decimal_mark) for v in label_raw], dtype=object)
     if all(v is not None for v in label_num):
         label_float = label_num.astype(np.float64)
-        return _LabelCells(text=label_raw, numbers=label_float, invalid=~np.isfinite(label_float))
-    return _LabelCells(text=label_raw, numbers=None, invalid=label_missing)
+        return LabelCells(text=label_raw, numbers=label_float, invalid=~np.isfinite(label_float))
+    return LabelCells(text=label_raw, numbers=None, invalid=label_missing)
 
 
 def _valid_rows(
-    columns: _Columns, task_cells: np.ndarray, label_invalid: np.ndarray, X_all: np.ndarray, drop_invalid_rows: bool
+    columns: Columns, task_cells: np.ndarray, label_invalid: np.ndarray, X_all: np.ndarray, drop_invalid_rows: bool
 ) -> tuple[np.ndarray, int]:
     """The rows to keep (0-based data-row numbers in the file) and how many were dropped.
 
@@ -345,7 +400,7 @@ def _valid_rows(
     return np.flatnonzero(~invalid_row), n_dropped
 
 
-def _binary_labels(labels: _LabelCells, keep: np.ndarray, label_column: str) -> tuple[np.ndarray, dict[str, int]]:
+def _binary_labels(labels: LabelCells, keep: np.ndarray, label_column: str) -> tuple[np.ndarray, dict[str, int]]:
     """Labels 0/1 of the kept rows, and the mapping from the file's two values (as text) to 0 and 1.
 
     Numbers are ordered by value, text ignoring case first (then by case, so the
@@ -454,21 +509,34 @@ def _standardize(
 # ----------------------------------------------------------------------------------
 
 
-def example_csv() -> str:
-    """The text of a small valid CSV: 3 related tasks x 40 rows, columns task,label,x1,x2,x3.
+#: The example file's description, for the page and the docs: what it is and what it shows.
+EXAMPLE_CSV_DESCRIPTION = (
+    "The example is synthetic: 6 tasks (A-F) x 24 rows, 8 features; every task's label follows a logistic model "
+    "whose weights are one shared vector plus a small task-specific change, so the tasks are closely related and "
+    "too small to learn alone: MTL (and pooling) beat STL clearly on it."
+)
 
-    Each task's label follows a logistic model whose weights are a shared vector
-    plus a small task-specific change, so the tasks are related.  Generated with a
-    fixed seed; ``examples/tasks_example.csv`` holds the same text.
+
+def example_csv() -> str:
+    """The text of a small valid CSV: 6 related tasks x 24 rows, columns task,label,x1,...,x8.
+
+    Synthetic (see `EXAMPLE_CSV_DESCRIPTION`): each task's label follows a
+    logistic model ``P(y=1) = expit(1.5 x.w_t)`` with ``w_t = w + 0.4 e_t``, one
+    shared vector ``w`` of norm ``sqrt(8)`` and a standard normal change ``e_t``
+    per task.  With 70% of 24 rows for training in 8 features, each task alone
+    learns little; sharing helps.  Generated with a fixed seed;
+    ``examples/tasks_example.csv`` holds the same text.
     """
-    rng = np.random.default_rng(20240601)
-    shared = np.array([1.5, -1.0, 0.5])
-    lines = ["task,label,x1,x2,x3"]
-    for name in ("A", "B", "C"):
-        w = shared + 0.5 * rng.standard_normal(3)
-        X = np.round(rng.standard_normal((40, 3)), 3)
-        p = 1.0 / (1.0 + np.exp(-2.0 * (X @ w)))
-        y = (rng.random(40) < p).astype(int)
+    rng = np.random.default_rng(1)
+    n_features, n_rows = 8, 24
+    shared = rng.standard_normal(n_features)
+    shared *= np.sqrt(n_features) / np.linalg.norm(shared)
+    lines = ["task,label," + ",".join(f"x{j + 1}" for j in range(n_features))]
+    for name in "ABCDEF":
+        w = shared + 0.4 * rng.standard_normal(n_features)
+        X = np.round(rng.standard_normal((n_rows, n_features)), 3)
+        p = 1.0 / (1.0 + np.exp(-1.5 * (X @ w)))
+        y = (rng.random(n_rows) < p).astype(int)
         y[:2] = (0, 1)  # both classes for sure
         for xi, yi in zip(X, y):
             lines.append(f"{name},{yi}," + ",".join(f"{v:.3f}" for v in xi))

@@ -13,6 +13,7 @@ import csv
 import io
 import math
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,17 @@ from .messages import (
     msg_unreadable,
 )
 
-__all__ = ["NA_TOKENS", "column_to_float", "fmt_number", "read_table", "read_text", "to_float"]
+__all__ = [
+    "DELIMITERS", "NA_TOKENS", "CsvTable", "column_to_float", "detect_delimiter", "fmt_number", "read_bytes",
+    "read_table", "read_text", "to_float",
+]
+
+#: The separators a spreadsheet saves CSV text with: comma, semicolon (where the comma is the
+#: decimal mark, e.g. most of Europe) and tab.  The first is the default when the header is ambiguous.
+DELIMITERS = (",", ";", "\t")
+# A number written with a decimal comma ("1,5", "-0,25", ",5", "1,5e3"): seen in a
+# semicolon- or tab-separated file, it makes the comma the file's decimal mark.
+_DECIMAL_COMMA = r"[+-]?(?:\d+,\d*|,\d+)(?:[eE][+-]?\d+)?"
 
 # Cell texts read as "missing" in the label and feature columns (as in pandas).
 # The task column only treats an empty cell as missing, so a task may be called "NA".
@@ -51,23 +62,65 @@ def read_text(file: Any, max_bytes: int) -> tuple[str, str | None]:
     Raises a :class:`DataFileError` for a file that is too large, unreadable, not
     UTF-8 text, or empty (blank lines only count as empty).
     """
-    raw, file_name = _read_bytes(file, max_bytes)
+    raw, file_name = read_bytes(file, max_bytes)
     text = _decode(raw)
     if not text.strip():
         raise DataFileError(KIND_EMPTY, msg_empty(header_only=False))
     return text, file_name
 
 
-def read_table(text: str) -> tuple[list[str], pd.DataFrame]:
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file as text cells, with the separator and decimal mark it was read with."""
+
+    header: list[str]  # column names, stripped of surrounding spaces
+    rows: pd.DataFrame  # every cell as text, columns named by the header
+    delimiter: str  # one of DELIMITERS
+    decimal_mark: str  # "." or ","
+
+
+def detect_delimiter(text: str) -> str:
+    """The separator of CSV ``text``: the one of `DELIMITERS` that splits the header row into the most fields.
+
+    Ties (e.g. a one-column file) go to the comma.  A comma-separated header whose
+    names contain semicolons still splits into more fields at the commas.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    best, best_fields = DELIMITERS[0], 1
+    for delimiter in DELIMITERS:
+        try:
+            fields = len(next(csv.reader([first], delimiter=delimiter)))
+        except (csv.Error, StopIteration):
+            continue
+        if fields > best_fields:
+            best, best_fields = delimiter, fields
+    return best
+
+
+def _decimal_mark(rows: pd.DataFrame, delimiter: str) -> str:
+    """"," if the file is not comma-separated and some cell is a number written with a decimal comma, else "."."""
+    if delimiter == ",":
+        return "."
+    for col in range(rows.shape[1]):
+        if rows.iloc[:, col].str.strip().str.fullmatch(_DECIMAL_COMMA).any():
+            return ","
+    return "."
+
+
+def read_table(text: str) -> CsvTable:
     """The header (names stripped of surrounding spaces) and the rows, every cell as text.
 
-    The header is read with the csv module first, so that duplicate names are
-    reported as the user wrote them (pandas would rename them "x.1").  An empty
-    cell stays "" here: which cells count as missing depends on the column's role,
-    and that is decided later.
+    The separator is detected from the header row (`detect_delimiter`): comma,
+    semicolon or tab; in a semicolon- or tab-separated file a cell like "1,5" makes
+    the comma the decimal mark (what a European spreadsheet saves).  The header is
+    read with the csv module first, so that duplicate names are reported as the
+    user wrote them (pandas would rename them "x.1").  An empty cell stays "" here:
+    which cells count as missing depends on the column's role, and that is decided
+    later.
     """
+    delimiter = detect_delimiter(text)
     try:
-        header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=None)))
+        header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=None), delimiter=delimiter))
     except (csv.Error, StopIteration) as exc:
         raise DataFileError(KIND_PARSE, msg_parse(str(exc))) from None
     header = [h.strip() for h in header]
@@ -81,6 +134,7 @@ def read_table(text: str) -> tuple[list[str], pd.DataFrame]:
     try:
         df = pd.read_csv(
             io.StringIO(text),
+            sep=delimiter,
             dtype=str,
             keep_default_na=False,
             na_values=[],
@@ -97,11 +151,15 @@ def read_table(text: str) -> tuple[list[str], pd.DataFrame]:
     df.columns = header
     if len(df) == 0:
         raise DataFileError(KIND_EMPTY, msg_empty(header_only=True))
-    return header, df
+    return CsvTable(header=header, rows=df, delimiter=delimiter, decimal_mark=_decimal_mark(df, delimiter))
 
 
-def _read_bytes(file: Any, max_bytes: int) -> tuple[bytes | str, str | None]:
-    """The raw content (bytes, or str for a text file-like) and the file's name."""
+def read_bytes(file: Any, max_bytes: int) -> tuple[bytes | str, str | None]:
+    """The raw content (bytes, or str for a text file-like) and the file's name.
+
+    A path, bytes or a file-like (read from its start); a :class:`DataFileError`
+    for a file that is too large or cannot be read.  Shared by every file loader.
+    """
     if isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
         if len(data) > max_bytes:
@@ -167,24 +225,30 @@ def _decode(raw: bytes | str) -> str:
     return text
 
 
-def to_float(value: Any) -> float | None:
-    """A cell as float (NaN for a missing cell), or None if it is not a number."""
+def to_float(value: Any, decimal_mark: str = ".") -> float | None:
+    """A cell as float (NaN for a missing cell), or None if it is not a number.
+
+    With ``decimal_mark=","`` a comma is read as the decimal point ("1,5" is 1.5);
+    a dot still is one ("1.5"), since no thousands separator is accepted.
+    """
     if not isinstance(value, str):  # already missing (NaN)
         return math.nan
     s = value.strip()
     if s in NA_TOKENS:
         return math.nan
+    if decimal_mark == "," and "." not in s:
+        s = s.replace(",", ".", 1)
     try:
         return float(s)  # correctly rounded: CSV values round-trip exactly
     except ValueError:
         return None
 
 
-def column_to_float(values: np.ndarray) -> tuple[np.ndarray, str | None]:
+def column_to_float(values: np.ndarray, decimal_mark: str = ".") -> tuple[np.ndarray, str | None]:
     """A column of str/NaN cells as floats, and the first non-numeric cell (or None)."""
     out = np.empty(len(values), dtype=np.float64)
     for i, v in enumerate(values):
-        f = to_float(v)
+        f = to_float(v, decimal_mark)
         if f is None:
             return out, str(v).strip()
         out[i] = f

@@ -55,6 +55,10 @@ KIND_TOO_MANY_TASKS = "too_many_tasks"
 KIND_TASK_TOO_SMALL = "task_too_small"
 KIND_TASK_ONE_CLASS = "task_one_class"
 KIND_VALUES_TOO_LARGE = "values_too_large"
+KIND_MAT_V73 = "mat_v73"              # a MATLAB v7.3 (HDF5) file, which scipy cannot read
+KIND_MAT_VARIABLES = "mat_variables"  # no cell arrays, or which ones hold the features and labels is unclear
+KIND_MAT_CELLS = "mat_cells"          # features and labels have different numbers of cells
+KIND_MAT_SHAPES = "mat_shapes"        # a task's features and labels do not match, or tasks differ in features
 
 
 def _q(name: Any) -> str:
@@ -194,7 +198,7 @@ def msg_non_numeric(examples: dict[str, str]) -> str:
         shown += f"; {_ELLIPSIS}" if len(cols) > 10 else ""
     return (
         f"{word} {_qlist(cols)} {verb} not numeric: {shown}. Features must be numbers "
-        f"(with a dot as decimal separator); remove {'that column' if len(cols) == 1 else 'those columns'} "
+        f"(a dot as decimal mark, or a comma in a semicolon-separated file); remove {'that column' if len(cols) == 1 else 'those columns'} "
         "or choose other feature columns."
     )
 
@@ -207,8 +211,9 @@ def msg_invalid_values(n_values: int, n_rows: int, per_column: dict[str, int]) -
     rows = "row" if n_rows == 1 else "rows"
     return (
         f"Found {n_values} missing or infinite {values} (empty cell, NaN or inf) in {n_rows} {rows}, "
-        f"in {'column' if len(per_column) == 1 else 'the columns'} {cols}. Fix the file, or use the \"drop those rows\" option "
-        f"(drop_invalid_rows=True) to remove {'this row' if n_rows == 1 else f'these {n_rows} rows'}."
+        f"in {'column' if len(per_column) == 1 else 'the columns'} {cols}. Fix the file, or drop "
+        f"{'this row' if n_rows == 1 else f'these {n_rows} rows'} and continue without "
+        f"{'it' if n_rows == 1 else 'them'}."
     )
 
 
@@ -254,6 +259,75 @@ def msg_values_too_large(columns: Sequence[str]) -> str:
     return (
         f"The values of {'column' if one else 'columns'} {_qlist(columns)} are too large to standardize "
         f"(their mean or spread overflows); rescale {'that column' if one else 'those columns'}."
+    )
+
+
+def msg_mat_unreadable() -> str:
+    return (
+        "The file could not be read as a MATLAB .mat file. Save the data in MATLAB or GNU Octave with "
+        "save('tasks.mat', 'X', 'Y', '-v7') and upload that file."
+    )
+
+
+def msg_mat_v73() -> str:
+    return (
+        "The file is a MATLAB v7.3 (HDF5) .mat file, which cannot be read here. Open it in MATLAB or GNU Octave "
+        "and save it again in the v7 format, e.g. save('tasks.mat', 'X', 'Y', '-v7')."
+    )
+
+
+_MAT_LAYOUT = (
+    "one cell per task: a cell array of feature matrices (one row per example) and a cell array of label "
+    "vectors, e.g. X and Y as in MALSAR, or feature and label as in the Landmine data"
+)
+
+
+def msg_mat_no_cells(variables: Sequence[str]) -> str:
+    found = f"it holds {_qlist(variables)}, none a cell array" if variables else "it holds no variables"
+    return f"The file has no cell arrays ({found}). The .mat file needs {_MAT_LAYOUT}."
+
+
+def msg_mat_ambiguous(cell_variables: Sequence[str]) -> str:
+    return (
+        f"Which cell arrays hold the features and the labels is not clear: the file has {_qlist(cell_variables)}. "
+        "Choose the feature variable and the label variable."
+    )
+
+
+def msg_mat_missing_variable(name: str, cell_variables: Sequence[str]) -> str:
+    return (
+        f"The file has no cell array {_q(name)}; its cell arrays are {_qlist(cell_variables) or 'none'}."
+    )
+
+
+def msg_mat_cell_counts(feature_variable: str, n_features: int, label_variable: str, n_labels: int) -> str:
+    return (
+        f"{_q(feature_variable)} has {n_features} {'cell' if n_features == 1 else 'cells'} but {_q(label_variable)} "
+        f"has {n_labels}: both need one cell per task."
+    )
+
+
+def msg_mat_non_numeric(variable: str, task: int) -> str:
+    return (
+        f"Cell {task + 1} of {_q(variable)} is not a numeric matrix: every cell must hold numbers "
+        "(features: one row per example; labels: one value per example)."
+    )
+
+
+def msg_mat_rows_mismatch(feature_variable: str, label_variable: str, task: int, shape: tuple[int, int], n_labels: int) -> str:
+    text = (
+        f"Task {task + 1}: cell {task + 1} of {_q(feature_variable)} is {shape[0]} x {shape[1]} but cell {task + 1} of "
+        f"{_q(label_variable)} has {n_labels} labels; the features need one row per label."
+    )
+    if shape[1] == n_labels:
+        text += " The matrix looks transposed (one column per example): transpose it."
+    return text
+
+
+def msg_mat_feature_width(feature_variable: str, task: int, width: int, expected: int) -> str:
+    return (
+        f"Task {task + 1} has {width} feature {'column' if width == 1 else 'columns'} in {_q(feature_variable)} but "
+        f"task 1 has {expected}: every task needs the same features."
     )
 
 

@@ -1,6 +1,6 @@
 """The model family: STL and pooled baselines and the classic MTL formulations."""
 
-from ..exceptions import ConvergenceWarning, CrossValidationError, DivergenceError
+from ..exceptions import ConvergenceWarning, CrossValidationError, DivergenceError, MinorityClassWarning
 from ._base import MTLEstimator
 from .clustered import ClusteredMTL
 from .joint_feature import JointFeatureMTL
@@ -16,6 +16,7 @@ __all__ = [
     "ConvergenceWarning",
     "CrossValidationError",
     "DivergenceError",
+    "MinorityClassWarning",
     "MTLEstimator",
     "ModelSpec",
     "MODELS",

@@ -1,7 +1,8 @@
 """Shared machinery of every estimator: validation, fit, predict, score, history, CV.
 
-A model class describes *its* objective through a handful of batched methods
-(parameters carry a leading batch axis ``B``):
+A model class describes *its* objective through a handful of batched hooks
+(private: the base class calls them, other modules use the public interface of
+`MTLEstimator`; parameters carry a leading batch axis ``B``):
 
 - ``_init_params(batch, hp)``: a starting point;
 - ``_smooth(params, batch, hp, need_grad)``: the smooth part of the objective
@@ -14,26 +15,36 @@ A model class describes *its* objective through a handful of batched methods
   point ``init`` and set ``_cv_warm_start``);
 - ``_linear(params, batch)``: per-task weights and intercepts (``batch`` is the
   training data, needed only by nonlinear models' linear summaries);
-- ``_gd_blocks``: which parameters are task-specific (moved by their own task's
-  gradient in gradient-descent training) and which are shared.
+- ``_task_blocks``: which parameters are task-specific (moved by their own task's
+  gradient in gradient-descent training) and which are shared;
+- class attributes ``_strength`` (the parameter that accepts ``"auto"``),
+  ``_cv_warm_start``, ``_cv_tol``; methods ``_hyper_names`` (the numeric
+  hyperparameters), ``_default_grid`` (the candidates of ``"auto"``) and
+  ``_check_hyper`` (validation at fit time, calling ``super()``).
 
-The base class turns that into the scikit-learn style estimator, the
-cross-validated ``"auto"`` strength and the classic gradient-descent training.
+The base class turns that into a scikit-learn estimator (`sklearn.base.BaseEstimator`
+with classifier tags: ``clone``, ``get_params(deep)``, ``set_params``, repr,
+``NotFittedError``), the cross-validated ``"auto"`` strength and the classic
+gradient-descent training, and exposes the public batched interface that
+`mtl_core.models.cv`, `mtl_core.experiments` and the dashboard use (see
+`MTLEstimator`).
 """
 
 from __future__ import annotations
 
-import inspect
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_predict_X, check_strength, check_task_index, check_tasks
 from ..batch import TaskBatch, pack_tasks, weighted_xt
 from ..loss import expit, log1pexp, logistic_loss_terms
 from ..solvers import gradient_descent, prox_residual
 from ..exceptions import ConvergenceWarning, DivergenceError
+from ..metrics import check_scoring, per_task_scores
 from .cv import CV_TOL
 
 Params = dict[str, np.ndarray]
@@ -68,8 +79,68 @@ def mean_log_loss(z: np.ndarray, s: np.ndarray, sw: np.ndarray) -> np.ndarray:
     return np.sum(sw * log1pexp(-s * z), axis=-1)
 
 
-class MTLEstimator:
-    """Base class of every model; see the module docstring for the contract."""
+class _HookAlias:
+    """Read-only public name of a class attribute that model classes set under its hook name.
+
+    Model classes keep setting ``_strength``, ``_cv_warm_start`` and ``_cv_tol``;
+    callers in other modules read ``strength_param``, ``cv_warm_start`` and
+    ``cv_tol``, on the class or on an instance.
+    """
+
+    def __init__(self, hook: str):
+        self.hook = hook
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        return getattr(owner, self.hook)
+
+
+class MTLEstimator(ClassifierMixin, BaseEstimator):
+    """Base class of every model: a scikit-learn classifier over lists of tasks.
+
+    Subclasses implement the hooks listed in the module docstring and an
+    ``__init__`` that only stores its parameters (scikit-learn's rule, which
+    ``sklearn.base.clone`` checks), among them ``solver``, ``learning_rate``,
+    ``n_epochs``, ``n_snapshots``, ``cv``, ``scoring`` (read as ``"accuracy"``
+    if absent), ``max_iter`` and ``random_state``. Every estimator then has:
+
+    - scikit-learn's ``get_params(deep=True)``, ``set_params``, repr, tags
+      (``sklearn.base.is_classifier`` is True) and ``sklearn.base.clone``;
+      methods that need a fit raise ``sklearn.exceptions.NotFittedError`` (a
+      ValueError) before it, and ``sklearn.utils.validation.check_is_fitted`` works;
+    - ``fit(Xs, ys)`` on lists of per-task arrays; ``predict(X, task)``,
+      ``predict_proba(X, task)`` and ``decision_function(X, task)`` for one task
+      (``task`` is required, 0-based); ``score(Xs, ys)``: one number, the mean
+      over tasks of the per-task accuracy; ``task_scores(Xs, ys, metric)``: one
+      value per task.
+
+    Public batched interface (used by `mtl_core.models.cv`, `mtl_core.experiments`
+    and the dashboard; parameters and hyperparameter arrays carry a leading batch
+    axis ``B`` of independent problems):
+
+    strength_param : str
+        Name of the hyperparameter that accepts ``"auto"`` (``"lam"`` or ``"alpha"``).
+    cv_warm_start : bool
+        Whether ``fit_batch`` takes a starting point ``init`` (convex models: the
+        same optimum from any start), so cross-validation starts its fold fits
+        from the whole-data fits.
+    cv_tol : float
+        Solver tolerance of the fits inside cross-validation (only their
+        predictions are used).
+    check_params()
+        Validate the hyperparameters (``fit`` calls it; ``__init__`` does not).
+    strength_grid()
+        Candidates of the automatic strength, shape (G,).
+    batch_hyperparams(batch_size, strength_value)
+        Hyperparameter arrays of shape (B,) for the batched methods.
+    fit_batch(batch, hp, callback, tol, init)
+        Fit every problem of a `TaskBatch` with the default solver.
+    decision_batch(params, X)
+        Scores of shape (B, T, N).
+    linear_batch(params, batch)
+        Per-task weights (B, T, d) and intercepts (B, T).
+    objective_batch(params, batch, hp), data_loss_batch(params, batch)
+        The objective (B,) and the per-task mean log-loss (B, T).
+    """
 
     #: name of the hyperparameter that accepts "auto"
     _strength: str = "alpha"
@@ -83,42 +154,34 @@ class MTLEstimator:
     #: Tolerance of the fits inside cross-validation (their predictions only are used).
     _cv_tol: float = CV_TOL
 
-    # ------------------------------------------------------------------ params
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
-
-    def get_params(self) -> dict[str, Any]:
-        """Hyperparameters as passed to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> "MTLEstimator":
-        """Set hyperparameters; returns self."""
-        for k, v in params.items():
-            if k not in self._param_names():
-                raise ValueError(f"{type(self).__name__} has no parameter {k!r}.")
-            setattr(self, k, v)
-        return self
-
-    def clone(self, **params: Any) -> "MTLEstimator":
-        """An unfitted copy with the same (or updated) hyperparameters."""
-        p = self.get_params()
-        p.update(params)
-        return type(self)(**p)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+    strength_param = _HookAlias("_strength")
+    cv_warm_start = _HookAlias("_cv_warm_start")
+    cv_tol = _HookAlias("_cv_tol")
 
     @property
     def name(self) -> str:
         """Short display name (used in tables and plot legends)."""
         return type(self).__name__
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "params_")
+
     # ------------------------------------------------------- hyperparameters
-    def _hyper(self, batch_size: int, strength_value: float | None = None) -> dict[str, np.ndarray]:
-        """Hyperparameter arrays of shape (B,) for the batched methods."""
+    def batch_hyperparams(self, batch_size: int, strength_value: float | None = None) -> dict[str, np.ndarray]:
+        """Hyperparameter arrays for the batched methods.
+
+        Parameters
+        ----------
+        batch_size : int
+            B, the number of problems.
+        strength_value : float, optional
+            Value of the strength (``strength_param``), required when it is ``"auto"``.
+
+        Returns
+        -------
+        dict of str to ndarray of shape (B,)
+            Every numeric hyperparameter, broadcast.
+        """
         hp = {}
         for name in self._hyper_names():
             value = getattr(self, name)
@@ -131,6 +194,35 @@ class MTLEstimator:
 
     def _hyper_names(self) -> tuple[str, ...]:
         return ("alpha",)
+
+    def check_params(self) -> None:
+        """Validate the hyperparameters (ValueError with a message naming the bad one); ``fit`` calls it."""
+        self._check_hyper()
+
+    def strength_grid(self) -> np.ndarray:
+        """Candidates of the automatic strength, ndarray of shape (G,)."""
+        return np.asarray(self._default_grid(), dtype=float)
+
+    def decision_batch(self, params: Params, X: np.ndarray) -> np.ndarray:
+        """Scores of every problem, task and sample.
+
+        Parameters
+        ----------
+        params : dict of ndarray with leading axis B
+        X : ndarray of shape (B or 1, T, N, d)
+
+        Returns
+        -------
+        ndarray of shape (B, T, N)
+        """
+        return self._decision(params, X)
+
+    def linear_batch(self, params: Params, batch: TaskBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Per-task weights (B, T, d) and intercepts (B, T) of parameters ``params``.
+
+        ``batch`` is the training data (nonlinear models summarize themselves on it).
+        """
+        return self._linear(params, batch)
 
     def _check_hyper(self) -> None:
         for name in self._hyper_names():
@@ -150,6 +242,7 @@ class MTLEstimator:
                 raise ValueError(f"n_snapshots must be a positive integer, got {ns!r}.")
         if not isinstance(self.cv, (int, np.integer)) or isinstance(self.cv, bool) or self.cv < 2:
             raise ValueError(f"cv must be an integer >= 2, got {self.cv!r}.")
+        check_scoring(getattr(self, "scoring", "accuracy"))
         if isinstance(getattr(self, self._strength), str):  # "auto": the candidates must be valid strengths
             grid_name = f"{self._strength}_grid"
             try:
@@ -195,7 +288,7 @@ class MTLEstimator:
 
     def data_loss_batch(self, params: Params, batch: TaskBatch) -> np.ndarray:
         """Per-task mean log-loss, shape (B, T)."""
-        return mean_log_loss(self._decision(params, batch.X), batch.s, batch.sw)
+        return mean_log_loss(self.decision_batch(params, batch.X), batch.s, batch.sw)
 
     def fit_batch(
         self, batch: TaskBatch, hp: dict[str, np.ndarray], callback=None, tol: float | None = None,
@@ -205,7 +298,8 @@ class MTLEstimator:
 
         ``tol`` overrides the solver's tolerance where it has one (cross-validation
         fits only need their predictions, not a certificate); ``init`` is a starting
-        point (convex models only, see ``_cv_warm_start``).
+        point (convex models only, see ``cv_warm_start``); ``callback(params)`` is
+        called after every iteration.
         Returns the parameters (leading axis B), the iteration counts and the
         convergence flags, both of shape (B,).
         """
@@ -288,6 +382,7 @@ class MTLEstimator:
         self
         """
         Xs, ys, batch, eval_batch = self._check_and_pack(Xs, ys, eval_set)
+        self.classes_ = np.array([0, 1])
         self.n_tasks_ = len(Xs)
         self.n_features_in_ = Xs[0].shape[1]
         hp, start = self._choose_strength(Xs, ys)
@@ -346,7 +441,7 @@ class MTLEstimator:
         else:
             chosen = float(strength)
         setattr(self, self._strength + "_", chosen)
-        hp = self._hyper(1, chosen)
+        hp = self.batch_hyperparams(1, chosen)
         self._hp_ = hp
         return hp, start
 
@@ -445,12 +540,28 @@ class MTLEstimator:
         return prox_residual(params, lambda p, g: self._smooth(p, batch, hp, g), lambda p, st: self._prox(p, st, hp))
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise ValueError(f"This {self.name} is not fitted yet; call fit(Xs, ys) first.")
+        check_is_fitted(self, msg=f"This {self.name} is not fitted yet; call fit(Xs, ys) first.")
+
+    def _check_scored_tasks(self, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> tuple[list, list]:
+        """Checked per-task data to score: one entry per fitted task, either class alone allowed."""
+        self._check_fitted()
+        Xs, ys = check_tasks(Xs, ys, n_features=self.n_features_in_, require_both_classes=False, min_samples=1)
+        if len(Xs) != self.n_tasks_:
+            raise ValueError(f"Expected data for {self.n_tasks_} tasks, got {len(Xs)}.")
+        return Xs, ys
 
     # --------------------------------------------------------------- predict
-    def decision_function(self, X: np.ndarray, task: int = 0, params: Params | None = None) -> np.ndarray:
-        """Raw scores of ``task`` on ``X``; ``params`` (e.g. a history snapshot) overrides the fitted ones.
+    def decision_function(self, X: np.ndarray, task: int, params: Params | None = None) -> np.ndarray:
+        """Raw scores (logits) of ``task``'s model on ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        task : int
+            0-based index of the task whose model scores ``X`` (required: there is
+            no default task).
+        params : dict of ndarray, optional
+            Parameters to score with (e.g. a gradient-descent snapshot) instead of the fitted ones.
 
         Returns
         -------
@@ -462,7 +573,7 @@ class MTLEstimator:
         p = self.params_ if params is None else params
         Xb = np.zeros((1, self.n_tasks_, X.shape[0], X.shape[1]))
         Xb[0, task] = X
-        return self._decision({k: np.asarray(v)[None] for k, v in p.items()}, Xb)[0, task]
+        return self.decision_batch({k: np.asarray(v)[None] for k, v in p.items()}, Xb)[0, task]
 
     def decision_functions(self, Xs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Raw scores of every task on its own samples, in one pass over the tasks.
@@ -485,33 +596,64 @@ class MTLEstimator:
         Xb = np.zeros((1, self.n_tasks_, max(len(X) for X in Xs), self.n_features_in_))
         for t, X in enumerate(Xs):
             Xb[0, t, : len(X)] = X
-        z = self._decision({k: np.asarray(v)[None] for k, v in self.params_.items()}, Xb)[0]
+        z = self.decision_batch({k: np.asarray(v)[None] for k, v in self.params_.items()}, Xb)[0]
         return [z[t, : len(X)] for t, X in enumerate(Xs)]
 
-    def predict_proba(self, X: np.ndarray, task: int = 0, params: Params | None = None) -> np.ndarray:
-        """Probability of class 1 for each row of ``X`` under ``task``'s model, shape (n_samples,)."""
-        return expit(self.decision_function(X, task, params))
+    def predict_proba(self, X: np.ndarray, task: int, params: Params | None = None) -> np.ndarray:
+        """Class probabilities of the rows of ``X`` under ``task``'s model (see `decision_function`).
 
-    def predict(self, X: np.ndarray, task: int = 0, params: Params | None = None) -> np.ndarray:
-        """Predicted labels in {0, 1}, shape (n_samples,)."""
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Columns in the order of ``classes_`` (``[0, 1]``), as in scikit-learn.
+        """
+        p1 = expit(self.decision_function(X, task, params))
+        return np.column_stack([1.0 - p1, p1])
+
+    def predict(self, X: np.ndarray, task: int, params: Params | None = None) -> np.ndarray:
+        """Predicted labels in {0, 1} of ``task``'s model (see `decision_function`), shape (n_samples,)."""
         return (self.decision_function(X, task, params) > 0).astype(np.int64)
 
-    def score(self, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> np.ndarray:
-        """Accuracy of every task on its own data, ndarray of shape (n_tasks,)."""
-        self._check_fitted()
-        Xs, ys = check_tasks(Xs, ys, n_features=self.n_features_in_, require_both_classes=False, min_samples=1)
-        if len(Xs) != self.n_tasks_:
-            raise ValueError(f"Expected data for {self.n_tasks_} tasks, got {len(Xs)}.")
-        return np.array([np.mean(self.predict(X, t) == y) for t, (X, y) in enumerate(zip(Xs, ys))])
+    def score(self, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> float:
+        """Accuracy averaged over tasks: the mean of `task_scores` (every task counts equally).
 
-    def log_loss(self, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> np.ndarray:
-        """Mean log-loss of every task on its own data, ndarray of shape (n_tasks,)."""
-        self._check_fitted()
-        Xs, ys = check_tasks(Xs, ys, n_features=self.n_features_in_, require_both_classes=False, min_samples=1)
-        if len(Xs) != self.n_tasks_:
-            raise ValueError(f"Expected data for {self.n_tasks_} tasks, got {len(Xs)}.")
-        batch = pack_tasks(Xs, ys)
-        return self.data_loss_batch({k: v[None] for k, v in self.params_.items()}, batch)[0]
+        Each task counts the same whatever its number of samples, as in the
+        objectives (which average the per-task mean losses).
+
+        Parameters
+        ----------
+        Xs : list of n_tasks ndarray of shape (n_t, n_features)
+        ys : list of n_tasks ndarray of shape (n_t,)
+
+        Returns
+        -------
+        float
+        """
+        return float(np.mean(self.task_scores(Xs, ys, metric="accuracy")))
+
+    def task_scores(
+        self,
+        Xs: Sequence[np.ndarray],
+        ys: Sequence[np.ndarray],
+        metric: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
+    ) -> np.ndarray:
+        """One score per task, each task's model on its own data.
+
+        Parameters
+        ----------
+        Xs : list of n_tasks ndarray of shape (n_t, n_features)
+        ys : list of n_tasks ndarray of shape (n_t,)
+        metric : {"accuracy", "balanced_accuracy", "roc_auc", "log_loss"} or callable
+            A name of `mtl_core.metrics.METRICS`, or ``metric(y_true, decision_values) -> float``
+            (as for ``scoring``). Balanced accuracy and ROC AUC are NaN for a task
+            whose data holds one class.
+
+        Returns
+        -------
+        ndarray of shape (n_tasks,)
+        """
+        Xs, ys = self._check_scored_tasks(Xs, ys)
+        return per_task_scores(metric, self.decision_functions(Xs), ys)
 
     def objective(self, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], params: Params | None = None) -> float:
         """Value of the model's objective (see the class docstring) at the fitted or given parameters."""

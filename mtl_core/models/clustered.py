@@ -45,6 +45,8 @@ with the exact Hessian of each piece solves the whole problem.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
@@ -365,7 +367,7 @@ class ClusteredMTL(MTLEstimator):
         Ridge on all task weights (the relaxation is convex only with it).
     lam_grid : sequence of float, optional
         Candidates for ``lam="auto"`` (default: 11 values from 1e-4 to 10).
-    solver, learning_rate, n_epochs, n_snapshots, cv, max_iter, random_state
+    solver, learning_rate, n_epochs, n_snapshots, cv, scoring, max_iter, random_state
         As in `MeanRegularizedMTL` (``random_state`` also seeds the k-means of
         ``cluster_labels_``).
 
@@ -405,6 +407,7 @@ class ClusteredMTL(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 100,
         random_state: int = 0,
     ):
@@ -417,6 +420,7 @@ class ClusteredMTL(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.random_state = random_state
 

@@ -26,7 +26,7 @@ class JointFeatureMTL(_ProximalLinearMTL):
     ----------
     lam : float >= 0 or "auto", default="auto"
         Group-sparsity strength (the CV grid runs from 1e-5 to 1).
-    alpha, lam_grid, solver, learning_rate, n_epochs, n_snapshots, cv, max_iter, tol, random_state
+    alpha, lam_grid, solver, learning_rate, n_epochs, n_snapshots, cv, scoring, max_iter, tol, random_state
         As in `LowRankMTL`.
 
     Attributes

@@ -12,6 +12,8 @@ or vanish. Solved by FISTA; the proximal step soft-thresholds the singular value
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
@@ -50,6 +52,7 @@ class _ProximalLinearMTL(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 20000,
         tol: float = 1e-9,
         random_state: int = 0,
@@ -62,6 +65,7 @@ class _ProximalLinearMTL(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -361,7 +365,7 @@ class LowRankMTL(_ProximalLinearMTL):
         Trace-norm strength (the CV grid runs from 1e-5 to 1).
     alpha : float >= 0, default=0.01
         Ridge on all task weights.
-    lam_grid, solver, learning_rate, n_epochs, n_snapshots, cv, random_state
+    lam_grid, solver, learning_rate, n_epochs, n_snapshots, cv, scoring, random_state
         As in `MeanRegularizedMTL`. With ``solver="gd"`` training is proximal
         gradient descent with a fixed learning rate.
     max_iter : int, default=20000

@@ -13,6 +13,8 @@ vector while keeping their own intercepts (pooling with per-task intercepts).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..batch import TaskBatch
@@ -45,17 +47,17 @@ class MeanRegularizedMTL(MTLEstimator):
         likelihood (evidence) of the hierarchical model :math:`w_t = w_0 + v_t`
         (empirical Bayes, `mtl_core.models.evidence`), which uses every
         training sample and places ``lam`` between STL and pooling even with a
-        few samples per task. ``"cv"``: the best held-out accuracy of
-        stratified ``cv``-fold cross-validation (ties to the weakest ``lam``).
-        ``"evidence+cv"``: the highest evidence among the values tied at the
-        best cross-validated accuracy (frequent with few samples per task), so
+        few samples per task. ``"cv"``: the best held-out score (``scoring``,
+        accuracy by default) of stratified ``cv``-fold cross-validation (ties to
+        the weakest ``lam``). ``"evidence+cv"``: the highest evidence among the
+        values tied at the best cross-validated score (frequent with few samples per task), so
         that cross-validation vetoes sharing that predicts worse and the
         evidence, not the weakest value, settles the ties (see
         `mtl_core.models.cv.select_strength_batch`).
     cv_repeats : int, default=1
         Fold assignments averaged in cross-validation (repeated stratified
         k-fold; 1 is plain k-fold).
-    solver, learning_rate, n_epochs, n_snapshots, cv, max_iter, random_state
+    solver, learning_rate, n_epochs, n_snapshots, cv, scoring, max_iter, random_state
         As in `SingleTaskLogistic`; in gradient-descent training ``v_t`` and
         ``b_t`` move along their task's gradient, :math:`w_0` along the
         average of the task gradients.
@@ -95,6 +97,7 @@ class MeanRegularizedMTL(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 100,
         random_state: int = 0,
     ):
@@ -108,6 +111,7 @@ class MeanRegularizedMTL(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.random_state = random_state
 
@@ -126,7 +130,11 @@ class MeanRegularizedMTL(MTLEstimator):
         if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
             raise ValueError(f"cv_repeats must be a positive integer, got {r!r}.")
 
-    def _log_evidence(self, batch, hp):
+    def log_evidence_batch(self, batch: TaskBatch, hp: dict[str, np.ndarray]) -> np.ndarray:
+        """Log-evidence of every problem of ``batch`` at its ``lam`` and ``alpha``, shape (B,).
+
+        See `mtl_core.models.evidence.mean_regularized_log_evidence` (up to a constant).
+        """
         return mean_regularized_log_evidence(batch, hp["lam"], hp["alpha"])
 
     def _default_grid(self):

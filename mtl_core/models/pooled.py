@@ -9,6 +9,8 @@ concatenated data with sample weights ``1/(T n_t)`` and ``C = 1/alpha``).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..batch import TaskBatch
@@ -27,7 +29,7 @@ class PooledLogistic(MTLEstimator):
     ----------
     alpha : float >= 0 or "auto", default=0.01
         Ridge strength; "auto" picks it by stratified k-fold cross-validation.
-    solver, learning_rate, n_epochs, n_snapshots, cv, max_iter, random_state
+    solver, learning_rate, n_epochs, n_snapshots, cv, scoring, max_iter, random_state
         As in `SingleTaskLogistic`. In gradient-descent training the shared
         parameters move along the average of the task gradients.
 
@@ -52,6 +54,7 @@ class PooledLogistic(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 100,
         random_state: int = 0,
     ):
@@ -61,6 +64,7 @@ class PooledLogistic(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.random_state = random_state
 

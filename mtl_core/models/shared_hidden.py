@@ -7,13 +7,17 @@ together:
 
 .. math:: \min_{V, c, U, b}\; \frac{1}{T}\sum_t L_t + \frac{\alpha}{2}\big(\|V\|_F^2 + \|U\|_F^2\big)
 
-(the mean over tasks of the summed task losses; biases unpenalized). Not
+where :math:`L_t = \frac{1}{n_t}\sum_i \log(1 + e^{-s_i z_t(x_i)})` is task
+``t``'s log-loss averaged over its samples, as in every model (so each task
+weighs the same whatever its size); the biases :math:`c, b` are unpenalized. Not
 convex: the default solver is L-BFGS from a seeded random start, run on all
 problems of a batch at once (their objectives are independent, so minimizing
 the sum minimizes each).
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -47,7 +51,7 @@ class SharedHiddenMTL(MTLEstimator):
     solver : {"auto", "gd"}, default="auto"
         "auto": L-BFGS; "gd": full-batch gradient descent (heads move along
         their task's gradient, the shared layer along the average).
-    learning_rate, n_epochs, n_snapshots, cv
+    learning_rate, n_epochs, n_snapshots, cv, scoring
         As in `SingleTaskLogistic`.
     max_iter : int, default=3000
         L-BFGS iterations.
@@ -87,6 +91,7 @@ class SharedHiddenMTL(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 3000,
         tol: float = 1e-7,
         random_state: int = 0,
@@ -100,6 +105,7 @@ class SharedHiddenMTL(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state

@@ -34,6 +34,8 @@ earliest of those within ``SAME_MINIMUM`` of it) then goes on alone to ``tol``.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..batch import TaskBatch
@@ -65,7 +67,7 @@ class SharedSubspaceMTL(MTLEstimator):
     solver : {"auto", "gd"}, default="auto"
         "auto": alternating minimisation (see the module docstring);
         "gd": gradient descent on (P, A, b) with P re-orthonormalized after each epoch.
-    learning_rate, n_epochs, n_snapshots, cv
+    learning_rate, n_epochs, n_snapshots, cv, scoring
         As in `SingleTaskLogistic`.
     max_iter : int, default=100
         Alternating rounds.
@@ -114,6 +116,7 @@ class SharedSubspaceMTL(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 100,
         tol: float = 1e-10,
         n_init: int = 4,
@@ -127,6 +130,7 @@ class SharedSubspaceMTL(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.tol = tol
         self.n_init = n_init

@@ -12,6 +12,8 @@ objective is the average over tasks of the task objectives.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..batch import TaskBatch
@@ -43,6 +45,14 @@ class SingleTaskLogistic(MTLEstimator):
         epoch (so at most ``n_snapshots + 1``).
     cv : int, default=5
         Folds for ``alpha="auto"``.
+    scoring : {"accuracy", "balanced_accuracy", "roc_auc", "log_loss"} or callable, default="accuracy"
+        What ``alpha="auto"`` maximizes (minimizes, for ``"log_loss"``) on every task's
+        held-out samples pooled over folds, averaged over tasks. On imbalanced tasks
+        accuracy stays near the majority rate whatever the strength: ``"roc_auc"`` or
+        ``"balanced_accuracy"`` discriminate. A callable is
+        ``scoring(y_true, decision_values) -> float`` for one task (labels in {0, 1},
+        the model's logits; larger is better), e.g. ``sklearn.metrics.roc_auc_score``
+        (see `mtl_core.models.cv`).
     max_iter : int, default=100
         Newton iterations.
     random_state : int, default=0
@@ -55,7 +65,8 @@ class SingleTaskLogistic(MTLEstimator):
     alpha_ : float
         The strength used (the CV choice when ``alpha="auto"``).
     cv_results_ : dict or None
-        ``grid``, ``mean_loss``, ``std_loss``, ``mean_accuracy`` and ``best`` of the CV.
+        ``grid``, ``mean_score`` (of ``scoring``), ``mean_accuracy``, ``mean_loss``,
+        ``std_loss``, ``scoring``, ``n_folds`` and ``best`` of the CV.
     n_iter_ : int
     converged_ : bool
     history_ : dict of ndarray
@@ -76,6 +87,7 @@ class SingleTaskLogistic(MTLEstimator):
         n_epochs: int = 100,
         n_snapshots: int = 100,
         cv: int = 5,
+        scoring: str | Callable[[np.ndarray, np.ndarray], float] = "accuracy",
         max_iter: int = 100,
         random_state: int = 0,
     ):
@@ -85,6 +97,7 @@ class SingleTaskLogistic(MTLEstimator):
         self.n_epochs = n_epochs
         self.n_snapshots = n_snapshots
         self.cv = cv
+        self.scoring = scoring
         self.max_iter = max_iter
         self.random_state = random_state
 

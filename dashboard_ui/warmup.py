@@ -1,0 +1,113 @@
+"""Start-up of the server: fill the caches before the class arrives, stop promptly, page aliases.
+
+``streamlit run app.py`` finds the ``st.App`` that ``app.py`` defines and serves
+it with this module's `lifespan`: before the server answers its first request it
+imports the engine and figure code, starts the worker processes and computes the
+Compare page of the default scenario (a few seconds, printed on the console), so
+the first visitor gets a drawn page at once.  The presets and the default
+scenario's other pages are then computed in a background thread while the server
+already serves.  On shutdown (Ctrl-C, SIGTERM) the worker processes are stopped
+without waiting for the fits they are running, so the server exits at once.
+
+`page_aliases`: the default page is served at ``/``; a link to ``/compare``
+(its name) would open Streamlit's "Page not found" dialog, so the server
+redirects it to ``/`` with the link's query (the scenario) kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from dashboard import offload
+from dashboard.presets import PRESETS
+from dashboard.scenario import Scenario
+
+#: Set once the background warm-up has finished (tests and benchmarks wait on it).
+WARM = threading.Event()
+
+
+def _log(text: str) -> None:
+    print(f"  {text}", file=sys.stderr, flush=True)
+
+
+def warm_compare(scenario: Scenario) -> None:
+    """Compute the Compare page's first tab of ``scenario`` into the shared caches."""
+    from dashboard_ui import st_cache
+
+    st_cache.compare_summary(scenario)
+    for name in st_cache.PREFETCH:
+        st_cache.compare_figure(scenario, name)
+
+
+def warm_pages(scenario: Scenario) -> None:
+    """Compute the Sweep and Models pages of ``scenario`` into the shared caches."""
+    from dashboard import sweeps
+    from dashboard_ui import st_cache
+    from mtl_core.models.registry import MTL_MODELS
+
+    repeats = int(scenario.sweep_repeats)
+    spec = sweeps.sweep_spec(scenario.replace(sweep_repeats=repeats), repeats)
+    st_cache.sweep_summary(spec)
+    st_cache.lambda_path(scenario.task_spec(), repeats)
+    for key, info in MTL_MODELS.items():
+        strength = scenario.strength if key == scenario.model else info.view_strength
+        st_cache.structure_fit(scenario, key, strength)
+
+
+def _warm_rest(default: Scenario) -> None:
+    start = time.perf_counter()
+    try:
+        warm_pages(default)
+        for preset in PRESETS.values():
+            warm_compare(preset.scenario)
+    except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs the first visitor time
+        _log(f"warm-up stopped early: {exc!r}")
+    finally:
+        WARM.set()
+    _log(f"Presets and the other pages ready ({time.perf_counter() - start:.1f} s).")
+
+
+def stop_workers() -> None:
+    """Stop the worker processes now, abandoning their running fits (server shutdown)."""
+    offload.shared().shutdown(wait=False)
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """Warm the caches before serving; stop the workers on the way out."""
+    start = time.perf_counter()
+    default = Scenario()
+    _log("Warming up: computing the default scenario before the first visitor...")
+    try:
+        await asyncio.to_thread(warm_compare, default)
+        _log(f"Ready ({time.perf_counter() - start:.1f} s); the presets and other pages follow in the background.")
+        threading.Thread(target=_warm_rest, args=(default,), name="mtl-warm-up", daemon=True).start()
+    except Exception as exc:  # noqa: BLE001 - serve anyway: the page computes what it needs
+        _log(f"warm-up failed ({exc!r}); serving without it.")
+        WARM.set()
+    try:
+        yield
+    finally:
+        stop_workers()
+
+
+#: Addresses that name the default page; Streamlit serves it only at "/".
+DEFAULT_PAGE_ALIASES = ("/compare",)
+
+
+def page_aliases() -> list[Any]:
+    """Starlette routes redirecting `DEFAULT_PAGE_ALIASES` to ``/``, query string kept."""
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    async def to_default_page(request: Any) -> RedirectResponse:
+        query = request.url.query
+        return RedirectResponse("/" + (f"?{query}" if query else ""), status_code=307)
+
+    return [Route(path, to_default_page, methods=["GET"]) for path in DEFAULT_PAGE_ALIASES]
