@@ -15,7 +15,7 @@ MTL (lam="auto") and STL (alpha="auto"), and the adjusted Rand index of the disc
 grouping; then one group (n_clusters=1 for the tasks and the model) against
 mean-regularized MTL.
 
-Run: ``python bench/bench_clustered.py`` (about a minute without cvxpy's part).
+Run: ``python bench/bench_clustered.py`` (about 10 s on two cores, cvxpy included).
 """
 
 from __future__ import annotations
