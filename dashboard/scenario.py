@@ -118,6 +118,10 @@ FIELD_SPECS: dict[str, FieldSpec] = {
         FieldSpec("intercept_spread", "spread", "float", SPREAD_RANGE, "The intercept spread",
                   "Intercept spread between tasks"),
         FieldSpec("n_test", "ntest", "int", N_TEST_RANGE, "Test samples per task"),
+        FieldSpec("n_clusters", "groups", "int", (1, N_TASKS_RANGE[1]), "The number of task groups",
+                  "Number of task groups",
+                  "The related tasks come in this many groups: related within a group, unrelated across groups. "
+                  "The clustered MTL model looks for this many groups."),
         FieldSpec("model", "model", "choice", None, "The MTL model", "MTL model"),
         FieldSpec("strength", "strength", "strength", STRENGTH_RANGE, "The sharing strength", "Strength"),
         FieldSpec("k", "k", "int", (1, N_FEATURES_RANGE[1]), "The shared subspace dimension k", "Subspace dimension k"),
@@ -132,7 +136,7 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     ]
 }
 #: Fields whose bounds depend on other fields: `Scenario.validated` checks them together, with their own words.
-_CROSS_CHECKED = {"n_unrelated", "k", "x_feature", "y_feature"}
+_CROSS_CHECKED = {"n_unrelated", "n_clusters", "k", "x_feature", "y_feature"}
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class TaskSpec:
     intercept_spread: float
     family: str
     seed: int
+    n_clusters: int = 1
 
     def make_tasks_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of `mtl_core.make_tasks` (``n_train`` one number when all tasks share it)."""
@@ -191,6 +196,7 @@ class Scenario:
     class_balance: float = 0.5
     intercept_spread: float = 0.5
     n_test: int = N_TEST
+    n_clusters: int = 1  # groups of related tasks (the clustered model's number of groups too)
     # model
     model: str = "mean_regularized"
     strength: float | None = None  # None means "auto" (cross-validation)
@@ -230,6 +236,7 @@ class Scenario:
             n_test=int(self.n_test), relatedness=float(self.relatedness), n_unrelated=int(self.n_unrelated),
             label_noise=float(self.label_noise), class_balance=float(self.class_balance),
             intercept_spread=float(self.intercept_spread), family=self.family, seed=int(self.seed),
+            n_clusters=int(self.n_clusters),
         )
 
     def make_tasks_kwargs(self) -> dict[str, Any]:
@@ -246,7 +253,7 @@ class Scenario:
         parts = [
             f"{self.n_tasks} tasks" + (f" ({self.n_unrelated} unrelated)" if self.n_unrelated else ""),
             f"{self.n_features} features" + (" (nonlinear)" if self.family == "nonlinear" else ""),
-            f"relatedness {self.relatedness:.2f}",
+            f"relatedness {self.relatedness:.2f}" + (f" within {self.n_clusters} groups" if self.n_clusters > 1 else ""),
         ]
         if self.poor_task_n:
             parts.append(f"{self.n_train} training samples/task (task 1: {self.poor_task_n})")
@@ -315,6 +322,14 @@ class Scenario:
                 f"unrelated tasks set to {v['n_tasks']}."
             )
             v["n_unrelated"] = v["n_tasks"]
+        n_grouped = max(1, v["n_tasks"] - v["n_unrelated"])
+        if not 1 <= v["n_clusters"] <= n_grouped:
+            new = min(max(v["n_clusters"], 1), n_grouped)
+            notes.append(
+                f"The number of task groups must be between 1 and the number of related tasks ({n_grouped}); "
+                f"{v['n_clusters']} was changed to {new}."
+            )
+            v["n_clusters"] = new
         if v["family"] not in FAMILIES:
             notes.append(f"Unknown task family {v['family']!r}; using 'linear'.")
             v["family"] = "linear"

@@ -313,6 +313,11 @@ def sidebar(page: str = "") -> Scenario:
             lambda old, new: f"Unrelated tasks reduced from {old} to {new}: there are only {new} tasks.",
         )
         _slider("n_unrelated", hi=int(ss[W + "n_tasks"]))
+        n_grouped = int(ss[W + "n_tasks"]) - int(ss[W + "n_unrelated"])
+        _clamp_key(W + "n_clusters", 1, max(1, n_grouped),
+                   lambda old, new: f"Task groups reduced from {old} to {new}: there are only {new} related tasks.")
+        if n_grouped >= 2:  # a slider needs two values
+            _slider("n_clusters", hi=n_grouped)
         _slider("relatedness", step=0.05)
         _select_slider("n_train", options_with(N_TRAIN_OPTIONS, int(ss[W + "n_train"])))
         if not pres:
@@ -382,7 +387,7 @@ def sidebar(page: str = "") -> Scenario:
             values[name] = ss[W + name]
     values["strength"] = None if ss[W + "strength_auto"] else float(ss[W + "strength"])
     values["poor_task_n"] = int(ss[W + "poor_task_n"]) if ss[W + "poor_on"] else 0
-    for name in ("n_tasks", "n_features", "n_train", "n_unrelated", "seed", "k", "n_hidden", "n_epochs", "x_feature",
+    for name in ("n_tasks", "n_features", "n_train", "n_unrelated", "n_clusters", "seed", "k", "n_hidden", "n_epochs", "x_feature",
                  "y_feature", "sweep_repeats", "n_test"):
         values[name] = int(values[name])
     for name in ("relatedness", "label_noise", "learning_rate", "class_balance", "intercept_spread"):

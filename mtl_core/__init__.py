@@ -2,13 +2,14 @@
 
 - `make_tasks` builds related / unrelated synthetic tasks (`TaskSet`);
 - the models (`SingleTaskLogistic`, `PooledLogistic`, `MeanRegularizedMTL`,
-  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`) are
-  scikit-learn estimators that fit lists of per-task arrays;
+  `LowRankMTL`, `JointFeatureMTL`, `SharedSubspaceMTL`, `SharedHiddenMTL`,
+  `ClusteredMTL`) are scikit-learn estimators that fit lists of per-task arrays;
 - `compare`, `sweep`, `learning_curve` and `lambda_path` run the experiments.
 """
 
 from .models import (
     MODELS,
+    ClusteredMTL,
     ConvergenceWarning,
     CrossValidationError,
     DivergenceError,
@@ -41,4 +42,5 @@ __all__ = [
     "JointFeatureMTL",
     "SharedSubspaceMTL",
     "SharedHiddenMTL",
+    "ClusteredMTL",
 ]

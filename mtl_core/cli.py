@@ -89,7 +89,8 @@ def build_models(keys: Sequence[str], alpha: float | str, lam: float | str, k: i
     models = []
     for key in keys:
         spec = MODEL_KEYS[key]
-        params = {name: options[name] for name in spec.options}
+        # options the command line has no argument for keep the model's default (n_clusters)
+        params = {name: options[name] for name in spec.options if name in options}
         if spec.kind == "baseline":
             models.append(spec.make(alpha))
         elif spec.strength == "lam":

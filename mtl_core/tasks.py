@@ -40,6 +40,16 @@ is symmetric).  Choosing ``a`` in ``[0, pi]`` with :math:`\sin(a)/a =
 *Unrelated tasks* (the last ``n_unrelated``) have ``w_t`` uniform on the unit
 sphere, independent of ``u0``; their expected cosine with any other task is 0.
 
+*Groups of tasks* (``n_clusters = c > 1``).  The related tasks are split into
+``c`` contiguous groups of sizes as even as possible (task ``t`` of the ``R``
+related ones is in group ``floor(t c / R)``); group ``g`` has its own shared
+direction ``u_g``, uniform on the sphere and independent of the others (``u_0``
+is the direction above), and its tasks are drawn around ``u_g`` as above.  So
+``relatedness`` is the expected cosine of two tasks of one group, and two tasks
+of different groups have expected cosine 0 (their directions are independent
+and symmetric).  The extra directions are drawn after every task's angle and
+direction, so ``n_clusters = 1`` draws exactly the tasks it always drew.
+
 *Intercepts.*  ``p_t = Phi(Phi^{-1}(class_balance) + intercept_spread * z_t)``
 with ``z_t ~ N(0, 1)``, clipped to ``[0.05, 0.95]``, is the probability of the
 clean class 1.  For the linear family the score ``w_t . x`` is ``N(0, 1)``, so
@@ -201,29 +211,41 @@ def _unit(rng: np.random.Generator, k: int) -> np.ndarray:
             return v / norm
 
 
+def _group_of_tasks(n_tasks: int, n_unrelated: int, n_clusters: int) -> np.ndarray:
+    """Group of every task: contiguous groups of sizes as even as possible, -1 for the unrelated tasks."""
+    n_grouped = n_tasks - n_unrelated
+    return np.concatenate([np.arange(n_grouped) * n_clusters // n_grouped, np.full(n_unrelated, -1)]).astype(np.int64)
+
+
 def _true_weights(
-    rng: np.random.Generator, n_tasks: int, n_unrelated: int, k: int, relatedness: float
-) -> np.ndarray:
-    """Unit weight vectors (rows) following the construction of the module docstring."""
+    rng: np.random.Generator, n_tasks: int, n_unrelated: int, k: int, relatedness: float, n_clusters: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit weight vectors (rows) following the construction of the module docstring, and each task's group."""
     half_width = relatedness_angle(relatedness)
     u0 = _unit(rng, k)
     # one angle draw and one direction draw per task, whatever the task's kind, so that
     # changing relatedness or n_unrelated morphs the same tasks instead of redrawing them
     unit_angles = rng.uniform(-1.0, 1.0, size=n_tasks)
+    directions = [_unit(rng, k) for _ in range(n_tasks)]
+    # the other groups' shared directions come after every task's draws: one group (the
+    # default) draws exactly what it always drew, and more groups keep the same angles
+    centres = np.stack([u0] + [_unit(rng, k) for _ in range(n_clusters - 1)])
+    group = _group_of_tasks(n_tasks, n_unrelated, n_clusters)
     coef = np.empty((n_tasks, k), dtype=np.float64)
     for t in range(n_tasks):
-        direction = _unit(rng, k)
-        if t >= n_tasks - n_unrelated:
+        direction = directions[t]
+        if group[t] < 0:
             coef[t] = direction
             continue
-        ortho = direction - (direction @ u0) * u0
+        centre = centres[group[t]]
+        ortho = direction - (direction @ centre) * centre
         while np.linalg.norm(ortho) <= 1e-12:  # probability zero
             direction = _unit(rng, k)
-            ortho = direction - (direction @ u0) * u0
+            ortho = direction - (direction @ centre) * centre
         ortho /= np.linalg.norm(ortho)
         theta = half_width * unit_angles[t]
-        coef[t] = math.cos(theta) * u0 + math.sin(theta) * ortho
-    return coef  # relatedness 1: theta = 0, so related rows equal u0 exactly
+        coef[t] = math.cos(theta) * centre + math.sin(theta) * ortho
+    return coef, group  # relatedness 1: theta = 0, so the rows of a group equal its direction exactly
 
 
 # ----------------------------------------------------------------------------- validation
@@ -314,6 +336,7 @@ def make_tasks(
     intercept_spread: float = 0.0,
     family: str = "linear",
     n_shared_features: int = 8,
+    n_clusters: int = 1,
     seed: int = 0,
 ) -> TaskSet:
     r"""Draw a family of related synthetic binary classification tasks.
@@ -356,6 +379,10 @@ def make_tasks(
     n_shared_features : int in [2, 64], default 8
         Width ``m`` of the shared representation (nonlinear family only; validated
         and recorded always).
+    n_clusters : int in [1, n_tasks - n_unrelated], default 1
+        Number of groups of related tasks: each group has its own shared
+        direction, independent of the other groups' (see the module docstring).
+        With every task unrelated only 1 is accepted.
     seed : int >= 0, default 0
         Seed of the single ``np.random.default_rng`` that all randomness comes from.
 
@@ -365,7 +392,8 @@ def make_tasks(
         With ``true_coef`` of shape (n_tasks, d) (linear) or (n_tasks, m)
         (nonlinear), ``true_intercept`` (n_tasks,), ``bayes_accuracy`` (n_tasks,)
         equal to ``1 - label_noise``, ``related`` (n_tasks,) bool, a picklable
-        ``true_score(X, task)`` and ``settings`` holding every argument
+        ``true_score(X, task)``, ``task_cluster`` (n_tasks,) int, the group of
+        every task (-1 for the unrelated ones) and ``settings`` holding every argument
         (``n_train`` as a list with one int per task).  Features are float64,
         labels int64 in {0, 1}; every training set (and every test set with at
         least 2 samples) contains both classes.
@@ -412,6 +440,9 @@ def make_tasks(
     if not isinstance(family, str) or family not in FAMILIES:
         raise ValueError(f"family must be one of {', '.join(map(repr, FAMILIES))}, got {family!r}")
     n_shared_features = _check_int("n_shared_features", n_shared_features, 2, 64)
+    n_clusters = _check_int(
+        "n_clusters", n_clusters, 1, max(1, n_tasks - n_unrelated), high_label="n_tasks - n_unrelated"
+    )
     seed = _check_int("seed", seed, 0)
 
     rng = np.random.default_rng(seed)
@@ -419,7 +450,7 @@ def make_tasks(
     k = n_shared_features if nonlinear else n_features
 
     # ground truth: weights, then class-1 probabilities, then the shared representation
-    coef = _true_weights(rng, n_tasks, n_unrelated, k, relatedness)
+    coef, task_cluster = _true_weights(rng, n_tasks, n_unrelated, k, relatedness, n_clusters)
     probit = ndtri(class_balance) + intercept_spread * rng.standard_normal(n_tasks)
     probit = np.clip(probit, ndtri(_MIN_POSITIVE_RATE), ndtri(_MAX_POSITIVE_RATE))
     if nonlinear:
@@ -462,8 +493,12 @@ def make_tasks(
         "intercept_spread": intercept_spread,
         "family": family,
         "n_shared_features": n_shared_features,
+        "n_clusters": n_clusters,
         "seed": seed,
     }
+    names = [f"task {t + 1}" if t < n_related else f"task {t + 1} (unrelated)" for t in range(n_tasks)]
+    if n_clusters > 1:
+        names = [f"task {t + 1} (group {g + 1})" if g >= 0 else name for t, (g, name) in enumerate(zip(task_cluster, names))]
     return TaskSet(
         X_train=X_train,
         y_train=y_train,
@@ -473,8 +508,9 @@ def make_tasks(
         true_intercept=intercept,
         bayes_accuracy=np.full(n_tasks, 1.0 - label_noise, dtype=np.float64),
         related=np.arange(n_tasks) < n_related,
-        task_names=[f"task {t + 1}" if t < n_related else f"task {t + 1} (unrelated)" for t in range(n_tasks)],
+        task_names=names,
         feature_names=[f"x{j + 1}" for j in range(n_features)],
         settings=settings,
         true_score=score,
+        task_cluster=task_cluster,
     )

@@ -40,6 +40,9 @@ class TaskSet:
         One display name per feature.
     settings : dict
         The parameters the task set was made from (for reports and sharing).
+    task_cluster : ndarray of shape (n_tasks,) of int
+        The group of every task (0, 1, ...), -1 for a task in no group (an
+        unrelated task); by default 0 for the related tasks and -1 for the others.
     true_score : callable or None
         ``true_score(X, task)`` returns the true decision score of ``task`` on
         ``X`` (positive means class 1 before label noise); None for real data.
@@ -57,6 +60,7 @@ class TaskSet:
     feature_names: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     true_score: Callable[[np.ndarray, int], np.ndarray] | None = field(default=None, repr=False)
+    task_cluster: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_tasks = len(self.X_train)
@@ -71,6 +75,8 @@ class TaskSet:
             self.feature_names = [f"x{j + 1}" for j in range(self.X_train[0].shape[1])]
         if self.related is None:
             self.related = np.ones(n_tasks, dtype=bool)
+        if self.task_cluster is None:
+            self.task_cluster = np.where(self.related, 0, -1).astype(np.int64)
 
     @property
     def n_tasks(self) -> int:

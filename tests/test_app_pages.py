@@ -29,7 +29,7 @@ COMPARE_TABS = {
     "Task weights": ["similar"],
 }
 SWEEP_TITLES = ["Test-accuracy gap vs STL", "Learning curves", "Sharing strength"]
-MODEL_TITLES = ["mean-regularized", "low-rank", "joint feature", "shared-subspace", "shared-hidden"]
+MODEL_TITLES = ["mean-regularized", "low-rank", "joint feature", "shared-subspace", "shared-hidden", "clustered"]
 
 
 def new_app(query: dict | None = None) -> AppTest:
@@ -108,7 +108,7 @@ def test_sweep_and_models_at_defaults():
     assert any("not the pooled model" in c.value for c in at.caption)  # the λ path's right end, said in words
     at.switch_page(MODELS).run()
     assert_ok(at, MODEL_TITLES)
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6
     assert len([e for e in at.get("latex")]) >= 8  # the loss, STL, pooled and every formulation
     at.switch_page(COMPARE).run()
     assert_compare_complete(at)
@@ -291,6 +291,17 @@ def test_presenter_mode_keeps_the_controls_the_banners_name():
     assert not any(w.key == "w_model" for w in at.sidebar.selectbox)  # the model menu stays hidden
     toggles["w_strength_auto"].set_value(True).run()
     assert not at.exception and at.session_state["scenario"].strength is None
+
+
+def test_clustered_model_on_compare_sweep_and_models():
+    """Tasks in 3 groups with the clustered model: every page answers, the Models page draws the grouping."""
+    at = new_app({"model": "clustered", "groups": "3", "tasks": "6", "n": "10"}).run()
+    assert_ok(at)
+    assert at.session_state["scenario"].n_clusters == 3 and at.session_state["scenario"].model == "clustered"
+    at.switch_page(MODELS).run()
+    assert_ok(at, ["clustered"])
+    at.switch_page(SWEEP).run()
+    assert_ok(at, SWEEP_TITLES)
 
 
 def test_a_scenario_over_the_time_budget_asks_before_fitting():

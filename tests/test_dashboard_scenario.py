@@ -141,7 +141,7 @@ def test_field_table_covers_every_field_once():
             lo, hi = spec.bounds
             assert lo <= getattr(defaults, name) <= hi, name
         # a value at each bound survives validation and the URL round trip unchanged
-        if spec.kind in ("int", "float") and name not in ("n_unrelated", "k", "poor_task_n"):
+        if spec.kind in ("int", "float") and name not in ("n_unrelated", "n_clusters", "k", "poor_task_n"):
             for bound in spec.bounds:
                 s = Scenario(**{name: type(getattr(defaults, name))(bound)})
                 back, notes = Scenario.from_query_params(s.to_query_params())
@@ -169,6 +169,21 @@ def test_sidebar_widgets_take_their_words_from_the_field_table():
                 assert w.help == spec.help, key
             checked += 1
     assert checked >= 10 and len(by_key) >= 10
+
+
+def test_task_groups_are_a_url_field_checked_against_the_related_tasks():
+    s = Scenario(n_tasks=9, n_clusters=3)
+    back, notes = Scenario.from_query_params(s.to_query_params())
+    assert notes == [] and back.n_clusters == 3
+    assert s.task_spec().make().task_cluster.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert "within 3 groups" in s.summary()
+    fixed, notes = Scenario(n_tasks=6, n_unrelated=2, n_clusters=5).validated()
+    assert fixed.n_clusters == 4
+    assert notes == ["The number of task groups must be between 1 and the number of related tasks (4); 5 was changed to 4."]
+    fixed, notes = Scenario(n_clusters=0).validated()
+    assert fixed.n_clusters == 1 and len(notes) == 1
+    # every task unrelated: one (empty) group, as the generator accepts
+    assert Scenario(n_tasks=3, n_unrelated=3, n_clusters=2).validated()[0].n_clusters == 1
 
 
 def test_a_caption_says_when_a_model_has_nothing_to_exploit():

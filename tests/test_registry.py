@@ -13,7 +13,7 @@ from mtl_core import MODELS, MTLEstimator, make_tasks
 from mtl_core.cli import MODEL_KEYS
 from mtl_core.models.registry import BASELINES, MTL_MODELS, spec_for_cli
 
-QUICK = {"k": 1, "n_hidden": 3}
+QUICK = {"k": 1, "n_hidden": 3, "n_clusters": 2}
 
 
 @pytest.mark.parametrize("key", list(MODELS))

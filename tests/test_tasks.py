@@ -109,6 +109,7 @@ def test_names_and_settings():
         "intercept_spread": 0.0,
         "family": "linear",
         "n_shared_features": 8,
+        "n_clusters": 1,
         "seed": 3,
     }
     assert all(type(n) is int for n in ts.settings["n_train"])
@@ -328,6 +329,11 @@ def test_pickle_round_trip(family):
         ({"family": None}, "family"),
         ({"n_shared_features": 1}, "n_shared_features"),
         ({"n_shared_features": 65}, "n_shared_features"),
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"n_clusters": 5}, "n_clusters"),
+        ({"n_clusters": 2.0}, "n_clusters"),
+        ({"n_clusters": True}, "n_clusters"),
+        ({"n_clusters": 4, "n_unrelated": 1}, "n_clusters"),
         ({"seed": -1}, "seed"),
         ({"seed": None}, "seed"),
         ({"seed": 1.5}, "seed"),
@@ -373,3 +379,74 @@ def test_make_tasks_boundaries_are_accepted():
     for kwargs in (dict(relatedness=0.0), dict(relatedness=1.0), dict(label_noise=0.0), dict(label_noise=0.45)):
         ts = make_tasks(n_tasks=2, n_train=10, n_test=10, **kwargs)
         assert len(ts.X_train) == 2
+
+
+# ----------------------------------------------------------------------------- groups of tasks
+
+
+def _draw_fingerprint(ts) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in [ts.true_coef, ts.true_intercept, *ts.X_train, *ts.y_train, *ts.X_test, *ts.y_test]:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
+
+
+@pytest.mark.parametrize("kwargs, fingerprint", [
+    # printed by the generator before n_clusters existed (commit 6a2ffdd): the presets' lessons rely on these draws
+    ({}, "74a9ed2ea9e18fc0"),
+    (dict(n_tasks=9, n_features=5, n_train=10, n_unrelated=2, relatedness=0.3, seed=7, intercept_spread=0.5),
+     "2b0dbfc72b24af0b"),
+    (dict(family="nonlinear", n_tasks=5, seed=3, n_unrelated=1), "0c65ece413215c5a"),
+])
+def test_one_group_draws_what_it_always_drew(kwargs, fingerprint):
+    assert _draw_fingerprint(make_tasks(**kwargs)) == fingerprint
+    assert _draw_fingerprint(make_tasks(**kwargs, n_clusters=1)) == fingerprint
+
+
+def test_groups_are_contiguous_as_even_as_possible_and_unrelated_tasks_in_none():
+    ts = make_tasks(n_tasks=9, n_features=3, n_train=5, n_test=2, n_unrelated=2, n_clusters=3, seed=0)
+    assert ts.task_cluster.tolist() == [0, 0, 0, 1, 1, 2, 2, -1, -1]
+    assert ts.task_cluster.dtype == np.int64
+    assert ts.task_names[0] == "task 1 (group 1)" and ts.task_names[6] == "task 7 (group 3)"
+    assert ts.task_names[8] == "task 9 (unrelated)"
+    assert ts.settings["n_clusters"] == 3
+    one = make_tasks(n_tasks=5, n_unrelated=2, seed=0)
+    assert one.task_cluster.tolist() == [0, 0, 0, -1, -1]
+    assert make_tasks(n_tasks=3, n_unrelated=3, seed=0).task_cluster.tolist() == [-1, -1, -1]
+
+
+def test_clustered_draws_are_deterministic_and_keep_the_first_group():
+    a = make_tasks(n_tasks=6, n_features=4, n_clusters=2, relatedness=1.0, seed=5)
+    b = make_tasks(n_tasks=6, n_features=4, n_clusters=2, relatedness=1.0, seed=5)
+    assert _draw_fingerprint(a) == _draw_fingerprint(b)
+    # relatedness 1: every task of a group equals its group's direction; the first group's is
+    # the one-group direction, the second is another unit vector
+    one = make_tasks(n_tasks=6, n_features=4, relatedness=1.0, seed=5)
+    np.testing.assert_allclose(a.true_coef[:3], one.true_coef[:3], atol=1e-15)
+    np.testing.assert_allclose(a.true_coef[3:], np.repeat(a.true_coef[3:4], 3, axis=0), atol=1e-15)
+    np.testing.assert_allclose(np.linalg.norm(a.true_coef, axis=1), 1.0)
+    assert abs(a.true_coef[0] @ a.true_coef[3]) < 0.999
+
+
+def test_expected_cosine_within_and_across_groups():
+    # 300 seeds of 8 tasks in 2 groups of 4 (12 within-group pairs, 16 across) in 6-D. Per seed the
+    # within mean has standard deviation <= ~0.15 and the across mean <= ~0.3 (the groups'
+    # directions are one random pair), so standard errors are < 0.02: tolerance 0.06 is 3 of them.
+    relatedness, within, across = 0.6, [], []
+    for seed in range(300):
+        ts = make_tasks(n_tasks=8, n_features=6, n_train=2, n_test=1, relatedness=relatedness, n_clusters=2, seed=seed)
+        C = ts.true_coef @ ts.true_coef.T
+        same = ts.task_cluster[:, None] == ts.task_cluster[None, :]
+        off = ~np.eye(8, dtype=bool)
+        within.append(C[same & off].mean())
+        across.append(C[~same].mean())
+    assert abs(np.mean(within) - relatedness) < 0.06
+    assert abs(np.mean(across)) < 0.06
+    assert np.std(within) / math.sqrt(300) < 0.02 and np.std(across) / math.sqrt(300) < 0.02
+
+
+def test_n_clusters_error_names_the_grouped_tasks():
+    with pytest.raises(ValueError, match=r"n_clusters must be an integer in \[1, n_tasks - n_unrelated=3\], got 4"):
+        make_tasks(n_tasks=5, n_unrelated=2, n_clusters=4)

@@ -18,7 +18,7 @@ from mtl_core import (
 from mtl_core.models.registry import MODELS
 
 #: Every registered model at a fixed strength (small, quick settings where a model has options).
-QUICK = {"k": 1, "n_hidden": 2}
+QUICK = {"k": 1, "n_hidden": 2, "n_clusters": 2}
 ALL_MODELS = [
     (lambda spec=spec: spec.make(spec.view_strength, **{name: QUICK[name] for name in spec.options}))
     for spec in MODELS.values()

@@ -204,6 +204,32 @@ def shared_hidden_figure(model: Any, ts: TaskSet, scenario: Scenario, strength_t
     return make_figure(traces, layout)
 
 
+def clustered_figure(model: Any, ts: TaskSet, scenario: Scenario, strength_text: str) -> go.Figure:
+    """The learned task similarity, tasks ordered by learned group, next to the true grouping (same order)."""
+    labels = np.asarray(model.cluster_labels_)
+    order = np.argsort(labels, kind="stable")
+    truth = np.asarray(ts.task_cluster)
+    names = [f"task {t + 1} (learned {labels[t] + 1}, true " + (f"{truth[t] + 1})" if truth[t] >= 0 else "none)")
+             for t in order]
+    learned = np.asarray(model.task_similarity_)[np.ix_(order, order)]
+    same = (truth[:, None] == truth[None, :]) & (truth[:, None] >= 0)
+    true_same = np.where(same | np.eye(ts.n_tasks, dtype=bool), 1.0, 0.0)[np.ix_(order, order)]
+    axes, cells = grid_axes(1, 2, hspace=0.22, right=0.97)
+    traces = [_heat(learned, names, names, "x", "y", True, "similarity", zmax=1.0, bar_x=axes["xaxis2"]["domain"][1] + 0.005),
+              _heat(true_same, names, names, "x2", "y2", False, "", zmax=1.0)]
+    for xa, ya in (("xaxis", "yaxis"), ("xaxis2", "yaxis2")):
+        axes[xa].update(title=dict(text="task"), type="category", showticklabels=False)
+        axes[ya].update(title=dict(text="task"), autorange="reversed", type="category", automargin=True)
+    axes["yaxis2"].update(showticklabels=False)
+    annotations = [domain_title(axes, 1, "<b>learned task similarity</b>"),
+                   domain_title(axes, 2, "<b>true grouping (1: same group)</b>")]
+    layout = base_layout(_title("clustered MTL"),
+                         _sub(scenario, strength_text, "Tasks ordered by the groups the model found."),
+                         height=max(460, 220 + 30 * ts.n_tasks), annotations=annotations, **axes)
+    layout["margin"]["t"] = 165
+    return make_figure(traces, layout)
+
+
 #: The structure view of every MTL model of `mtl_core.MODELS`: ``(model, stl, ts, scenario, strength_text) -> figure``.
 STRUCTURE_VIEWS: dict[str, Callable[..., go.Figure]] = {
     "mean_regularized": lambda model, stl, ts, sc, text: mean_regularized_figure(model, ts, sc, text),
@@ -211,6 +237,7 @@ STRUCTURE_VIEWS: dict[str, Callable[..., go.Figure]] = {
     "joint_feature": joint_feature_figure,
     "shared_subspace": lambda model, stl, ts, sc, text: shared_subspace_figure(model, ts, sc, text),
     "shared_hidden": lambda model, stl, ts, sc, text: shared_hidden_figure(model, ts, sc, text),
+    "clustered": lambda model, stl, ts, sc, text: clustered_figure(model, ts, sc, text),
 }
 
 

@@ -130,6 +130,7 @@ def resample_tasks(taskset: TaskSet, n_train: int | Sequence[int], seed: int = 0
         X_test=[(p[2] - mean) / std for p in pools],
         y_test=[p[3] for p in pools],
         related=np.asarray(taskset.related, dtype=bool).copy(),
+        task_cluster=None if taskset.task_cluster is None else np.array(taskset.task_cluster),
         task_names=list(taskset.task_names),
         feature_names=list(taskset.feature_names),
         settings=settings,

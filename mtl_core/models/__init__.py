@@ -2,6 +2,7 @@
 
 from ..exceptions import ConvergenceWarning, CrossValidationError, DivergenceError, MinorityClassWarning
 from ._base import MTLEstimator
+from .clustered import ClusteredMTL
 from .joint_feature import JointFeatureMTL
 from .low_rank import LowRankMTL
 from .mean_regularized import MeanRegularizedMTL
@@ -29,4 +30,5 @@ __all__ = [
     "JointFeatureMTL",
     "SharedSubspaceMTL",
     "SharedHiddenMTL",
+    "ClusteredMTL",
 ]

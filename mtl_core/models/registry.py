@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._base import MTLEstimator
+from .clustered import ClusteredMTL
 from .joint_feature import JointFeatureMTL
 from .low_rank import LowRankMTL
 from .mean_regularized import MeanRegularizedMTL
@@ -158,6 +159,17 @@ MODELS: dict[str, ModelSpec] = {
             # Every CV fit of this network is an L-BFGS run: 3 folds x 3 strengths choose the same alpha
             # as 5 x 5 on the default scenarios at a tenth of the time (27 s -> 2.7 s at 6 x 5 x 20).
             fit_options=(("cv", 3), ("alpha_grid", (1e-3, 1e-2, 1e-1))),
+        ),
+        ModelSpec(
+            "clustered", ClusteredMTL, "clustered", "Clustered (tasks in groups)", "mtl", 1.0, 1.0, _CV,
+            "The tasks may come in groups: related within a group, unrelated across groups. The penalty pulls the "
+            "tasks of a group towards their group's mean (and a small ridge shrinks every task), so a task borrows "
+            "only from its own group, where mean-regularized MTL pulls every task towards one mean that fits no "
+            "group. The grouping is not given: the model learns it, as a relaxed (convex) version of 'which tasks "
+            "go together', with the number of groups set in the sidebar.",
+            "The learned task similarity (how strongly the model puts two tasks in one group), tasks ordered by "
+            "their learned group (left), next to the true grouping of the tasks (right).",
+            options=("n_clusters",),
         ),
     ]
 }
