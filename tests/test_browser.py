@@ -236,6 +236,7 @@ def test_presenter_mode_hides_controls(page, app_url):
     assert page.get_by_text("Interactive HTML report").count() == 0
     assert page.get_by_role("tab", name="Table & export").count() == 0
     assert "presenter=1" in page.url
+    page.wait_for_timeout(1500)  # the charts re-flow to the narrower main area
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "compare-presenter.png"))
 
