@@ -6,7 +6,7 @@ imports the engine and figure code, starts the worker processes and computes the
 Compare page of the default scenario (a few seconds, printed on the console), so
 the first visitor gets a drawn page at once.  The presets and the default
 scenario's other pages are then computed in a background thread while the server
-already serves.  On shutdown (Ctrl-C, SIGTERM) the worker processes are stopped
+already serves, after one session of the app run over loopback (`first_session`).  On shutdown (Ctrl-C, SIGTERM) the worker processes are stopped
 without waiting for the fits they are running, so the server exits at once.
 
 `page_aliases`: the default page is served at ``/``; a link to ``/compare``
@@ -60,8 +60,62 @@ def warm_pages(scenario: Scenario) -> None:
         st_cache.structure_fit(scenario, key, strength)
 
 
+def _server_address() -> tuple[str, int]:
+    from streamlit import config
+
+    host = config.get_option("server.address") or "127.0.0.1"
+    return ("127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host), int(config.get_option("server.port"))
+
+
+def first_session(timeout: float = 60.0) -> bool:
+    """Run the app once through the server's own websocket, as a browser at ``/`` would.
+
+    Streamlit learns the app's pages (``st.navigation``) in its first session: until
+    then a first visitor who opens a page link (``/sweep``) gets a "Page not found"
+    dialog that leaves the page inert.  One session of our own, on loopback, right
+    after start-up spares the first visitor that.  Returns whether the run finished.
+    """
+    import urllib.request
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    host, port = _server_address()
+    end = time.monotonic() + timeout
+    while True:  # the server accepts connections once the start-up (this module's lifespan) is over
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.2)
+    with connect(f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit"], origin=f"http://{host}:{port}",
+                 open_timeout=10, max_size=None) as ws:
+        request = BackMsg()
+        request.rerun_script.query_string = ""
+        request.rerun_script.page_name = ""
+        ws.send(request.SerializeToString())
+        while time.monotonic() < end:
+            reply = ForwardMsg()
+            reply.ParseFromString(ws.recv(timeout=max(0.1, end - time.monotonic())))
+            if reply.WhichOneof("type") == "script_finished":
+                return True
+    return False
+
+
 def _warm_rest(default: Scenario) -> None:
     start = time.perf_counter()
+    try:
+        finished = first_session()
+    except Exception as exc:  # noqa: BLE001 - only the first visitor of a page link is affected
+        finished = False
+        _log(f"warm-up: first session failed ({exc!r})")
+    if not finished:
+        _log("warm-up: the app's first session did not finish; the first visitor of a page link may see 'Page not found'.")
     try:
         warm_pages(default)
         for preset in PRESETS.values():

@@ -128,6 +128,15 @@ def first_chart_annotations(page) -> list[str]:
     )
 
 
+def test_the_first_visitor_of_a_page_link_gets_the_page(page, app_url):
+    """Runs first in this module, on a fresh server: Streamlit knows the app's pages only after a first
+    session (the server runs one itself at start-up), else a link to /sweep opens an inert 'Page not found'."""
+    page.goto(app_url + "/sweep")
+    wait_for_run(page, min_charts=1)
+    assert page.get_by_text("Page not found").count() == 0
+    assert any("gap" in t.lower() for t in chart_titles(page))
+
+
 PAGES = [
     ("compare", "/", 2, ["Decision boundaries", "Test accuracy per task"]),
     ("sweep", "/sweep", 3, ["Test-accuracy gap", "Learning curves", "Sharing strength"]),
