@@ -4,9 +4,10 @@
 it with this module's `lifespan`: before the server answers its first request it
 imports the engine and figure code, starts the worker processes and computes the
 Compare page of the default scenario (a few seconds, printed on the console), so
-the first visitor gets a drawn page at once.  The presets and the default
+the first visitor gets a drawn page at once ("Serving" on the console).  The presets and the default
 scenario's other pages are then computed in a background thread while the server
-already serves, after one session of the app run over loopback (`first_session`).  On shutdown (Ctrl-C, SIGTERM) the worker processes are stopped
+already serves, after one session of the app run over loopback (`first_session`);
+the console then says "Ready".  On shutdown (Ctrl-C, SIGTERM) the worker processes are stopped
 without waiting for the fits they are running, so the server exits at once.
 
 `page_aliases`: the default page is served at ``/``; a link to ``/compare``
@@ -30,6 +31,7 @@ from dashboard.scenario import Scenario
 
 #: Set once the background warm-up has finished (tests and benchmarks wait on it).
 WARM = threading.Event()
+_STARTED = [0.0]  # seconds the blocking part of the warm-up took (for the "Ready" line)
 
 
 def _log(text: str) -> None:
@@ -124,7 +126,8 @@ def _warm_rest(default: Scenario) -> None:
         _log(f"warm-up stopped early: {exc!r}")
     finally:
         WARM.set()
-    _log(f"Presets and the other pages ready ({time.perf_counter() - start:.1f} s).")
+    _log(f"Ready ({time.perf_counter() - start + _STARTED[0]:.1f} s): the default scenario's pages and every preset are "
+         "computed.")
 
 
 def stop_workers() -> None:
@@ -140,7 +143,9 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     _log("Warming up: computing the default scenario before the first visitor...")
     try:
         await asyncio.to_thread(warm_compare, default)
-        _log(f"Ready ({time.perf_counter() - start:.1f} s); the presets and other pages follow in the background.")
+        _STARTED[0] = time.perf_counter() - start
+        _log(f"Serving ({_STARTED[0]:.1f} s): the default scenario is computed; the presets and the other pages "
+             "follow in the background (a few seconds).")
         threading.Thread(target=_warm_rest, args=(default,), name="mtl-warm-up", daemon=True).start()
     except Exception as exc:  # noqa: BLE001 - serve anyway: the page computes what it needs
         _log(f"warm-up failed ({exc!r}); serving without it.")
