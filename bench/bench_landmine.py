@@ -40,6 +40,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--sizes", default="20,40,80", help="training samples per task, comma separated")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scoring", default="accuracy", choices=["accuracy", "balanced_accuracy", "roc_auc", "log_loss"],
+                        help="what cross-validation maximizes when it chooses the strengths (default accuracy)")
     args = parser.parse_args()
     if not args.path or not pathlib.Path(args.path).is_file():
         print("Skipped: the Landmine benchmark needs LandmineData.mat, which the project does not ship. "
@@ -58,7 +60,7 @@ def main() -> int:
     start = time.perf_counter()
     res = experiments.run_grid([{"n_train": n} for n in sizes],
                                lambda seed, n_train: resample_tasks(base, n_train=n_train, seed=seed),
-                               rd.models(), repeats=args.repeats, seed=args.seed, workers=2)
+                               rd.models(args.scoring), repeats=args.repeats, seed=args.seed, workers=2)
     elapsed = time.perf_counter() - start
     for metric in ("roc_auc", "accuracy", "balanced_accuracy"):
         col = experiments.summary_columns(metric)
