@@ -173,6 +173,14 @@ class TaskSpec:
         return make_tasks(**self.make_tasks_kwargs())
 
 
+
+def _clamp_count(values: dict, notes: list[str], name: str, highest: int, rule: str) -> None:
+    """Bring ``values[name]`` into 1..``highest``, saying so in ``notes`` (``rule`` states the range)."""
+    if not 1 <= values[name] <= highest:
+        new = min(max(values[name], 1), highest)
+        notes.append(f"{rule}; {values[name]} was changed to {new}.")
+        values[name] = new
+
 @dataclass(frozen=True)
 class Scenario:
     """Everything that determines the figures of every page.
@@ -323,13 +331,8 @@ class Scenario:
             )
             v["n_unrelated"] = v["n_tasks"]
         n_grouped = max(1, v["n_tasks"] - v["n_unrelated"])
-        if not 1 <= v["n_clusters"] <= n_grouped:
-            new = min(max(v["n_clusters"], 1), n_grouped)
-            notes.append(
-                f"The number of task groups must be between 1 and the number of related tasks ({n_grouped}); "
-                f"{v['n_clusters']} was changed to {new}."
-            )
-            v["n_clusters"] = new
+        _clamp_count(v, notes, "n_clusters", n_grouped,
+                     f"The number of task groups must be between 1 and the number of related tasks ({n_grouped})")
         if v["family"] not in FAMILIES:
             notes.append(f"Unknown task family {v['family']!r}; using 'linear'.")
             v["family"] = "linear"
@@ -337,13 +340,8 @@ class Scenario:
             notes.append(f"Unknown MTL model {v['model']!r}; using the mean-regularized one.")
             v["model"] = "mean_regularized"
         k_max = min(v["n_tasks"], v["n_features"])
-        if not 1 <= v["k"] <= k_max:
-            new = min(max(v["k"], 1), k_max)
-            notes.append(
-                f"The shared subspace dimension k must be between 1 and min(tasks, features) = {k_max}; "
-                f"{v['k']} was changed to {new}."
-            )
-            v["k"] = new
+        _clamp_count(v, notes, "k", k_max,
+                     f"The shared subspace dimension k must be between 1 and min(tasks, features) = {k_max}")
         d = v["n_features"]
         for name, other_default in (("x_feature", 0), ("y_feature", 1)):
             if not 0 <= v[name] < d:
