@@ -173,13 +173,13 @@ class TaskSpec:
         return make_tasks(**self.make_tasks_kwargs())
 
 
-
 def _clamp_count(values: dict, notes: list[str], name: str, highest: int, rule: str) -> None:
     """Bring ``values[name]`` into 1..``highest``, saying so in ``notes`` (``rule`` states the range)."""
     if not 1 <= values[name] <= highest:
         new = min(max(values[name], 1), highest)
         notes.append(f"{rule}; {values[name]} was changed to {new}.")
         values[name] = new
+
 
 @dataclass(frozen=True)
 class Scenario:
