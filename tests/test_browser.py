@@ -272,6 +272,8 @@ def test_projector_view_reads_from_the_back_row(page, app_url, name, path, width
     assert top < height * 0.6, f"the first chart starts at {top:.0f} px of {height}"
     sizes = chart_text_sizes(page)
     assert sizes and min(sizes) >= 18, sorted(sizes)[:5]
+    text = page.inner_text("[data-testid='stMain']")
+    assert "<b>" not in text and "<br>" not in text  # the subtitles under the charts are Markdown, not raw HTML
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"presenter-{name}-{width}x{height}.png"))
     page.set_viewport_size(VIEWPORT)

@@ -272,3 +272,12 @@ def test_replay_frames_keep_the_legend_entries(compare_data):
             assert tr.get("showlegend", static[i].get("showlegend", True)) == static[i].get("showlegend", True), i
     # some legend entries are boundaries that move in the frames (the case that used to break)
     assert in_legend & moving
+
+
+
+def test_the_projector_subtitle_is_markdown_without_html():
+    from dashboard.figures.projector import subtitle_text
+    from dashboard.figures.raw import make_figure
+
+    fig = make_figure([], {"title": {"text": "t", "subtitle": {"text": "a <b>bold</b> word<br>next <i>line</i> <span style='x'>kept</span>"}}})
+    assert subtitle_text(fig) == "a **bold** word\nnext *line* kept"

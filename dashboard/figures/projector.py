@@ -11,6 +11,7 @@ for the images it exports.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from .raw import RawFigure
@@ -71,7 +72,8 @@ def for_projector(fig: Any) -> RawFigure:
     Every font is at least `MIN_FONT` px (the global font, titles, legends,
     axis titles and ticks, annotations, hover labels), lines are `LINE_SCALE`
     and markers `MARKER_SCALE` times thicker (in the animation frames too), and
-    the figure is `HEIGHT_SCALE` times taller.  The subtitle leaves the figure
+    the figure is `HEIGHT_SCALE` times taller (figures of square panels only by
+    their grown margins).  The subtitle leaves the figure
     (`subtitle_text`: the page prints it under the chart, charts before text),
     so the legend moves up under the title.  The input is not modified.
     """
@@ -108,9 +110,11 @@ def _title_block(original: dict, layout: dict) -> None:
     old_layout = original.get("layout", {})
     old_height = old_layout.get("height") or 500
     old_top = (old_layout.get("margin") or {}).get("t", 100)
-    if isinstance(layout.get("height"), (int, float)):
+    # Square panels (scaleanchor) do not grow with the height: extra height would only open gaps
+    # between them, so those figures grow by their margins alone (set below).
+    square = any(isinstance(v, dict) and v.get("scaleanchor") for k, v in layout.items() if k.startswith("yaxis"))
+    if isinstance(layout.get("height"), (int, float)) and not square:
         layout["height"] = round(layout["height"] * HEIGHT_SCALE)
-    height = layout.get("height") or 500
     title = layout.get("title")
     if isinstance(title, dict):
         title.pop("subtitle", None)
@@ -124,15 +128,28 @@ def _title_block(original: dict, layout: dict) -> None:
     if rows and placed:
         old_legend_top = (1 - old_layout["legend"]["y"]) * old_height
         below_legend = max(old_top - old_legend_top, 40) * FONT_SCALE  # legend rows and panel titles
-        legend.update(y=1 - LEGEND_TOP / height, yanchor="top")
         margin["t"] = round(LEGEND_TOP + below_legend + 32 * (rows - 1))
     else:
         margin["t"] = round(LEGEND_TOP + 45)
+    if square and isinstance(layout.get("height"), (int, float)):
+        old_margin = old_layout.get("margin") or {}
+        grown = sum(margin.get(side, 0) - old_margin.get(side, 0) for side in ("t", "b")
+                    if isinstance(margin.get(side), (int, float)) and isinstance(old_margin.get(side), (int, float)))
+        layout["height"] = round(old_height + max(grown, 0))
+    if rows and placed:  # in pixels from the top, at the final height
+        legend.update(y=1 - LEGEND_TOP / (layout.get("height") or 500), yanchor="top")
 
 
 def subtitle_text(fig: Any) -> str:
-    """The subtitle `for_projector` removes from ``fig``, as plain lines (empty if it has none)."""
+    """The subtitle `for_projector` removes from ``fig``, as Markdown lines (empty if it has none).
+
+    Plotly's HTML subset becomes Markdown: ``<br>`` a new line, ``<b>`` bold, ``<i>``
+    italics; other tags are dropped, keeping their text.
+    """
     spec = fig.spec if isinstance(fig, RawFigure) else fig.to_dict()
     title = spec.get("layout", {}).get("title") or {}
     text = (title.get("subtitle") or {}).get("text", "") if isinstance(title, dict) else ""
-    return text.replace("<br>", "\n")
+    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.I)
+    text = re.sub(r"</?b>", "**", text, flags=re.I)
+    text = re.sub(r"</?i>", "*", text, flags=re.I)
+    return re.sub(r"<[^>]+>", "", text)
