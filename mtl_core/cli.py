@@ -78,18 +78,19 @@ def _model_list(text: str) -> list[str]:
     return keys
 
 
-def build_models(keys: Sequence[str], alpha: float | str, lam: float | str, k: int, n_hidden: int) -> list:
+def build_models(keys: Sequence[str], alpha: float | str, lam: float | str, k: int, n_hidden: int,
+                 n_clusters: int = 1) -> list:
     """Estimators for the command-line model keys.
 
     ``alpha`` is the strength of STL and pooled, ``lam`` that of the MTL models
     whose strength is a sharing strength; the others (shared subspace, shared
-    hidden layer) keep their default ridge and take ``k`` / ``n_hidden``.
+    hidden layer) keep their default ridge and take ``k`` / ``n_hidden``;
+    clustered MTL looks for ``n_clusters`` groups (the tasks' own number).
     """
-    options = {"k": k, "n_hidden": n_hidden}
+    options = {"k": k, "n_hidden": n_hidden, "n_clusters": n_clusters}
     models = []
     for key in keys:
         spec = MODEL_KEYS[key]
-        # options the command line has no argument for keep the model's default (n_clusters)
         params = {name: options[name] for name in spec.options if name in options}
         if spec.kind == "baseline":
             models.append(spec.make(alpha))
@@ -110,6 +111,7 @@ def add_scenario_arguments(p: argparse.ArgumentParser, grid: bool) -> None:
         g.add_argument("--relatedness", type=float, default=0.8, help="expected cosine similarity of related tasks' true weights, 0..1 (default 0.8)")
     g.add_argument("--n-test", type=int, default=1000, help="test samples per task (default 1000)")
     g.add_argument("--n-unrelated", type=int, default=0, help="how many of the tasks are drawn independently of the others (default 0)")
+    g.add_argument("--n-clusters", type=int, default=1, help="groups of related tasks, unrelated across groups; clustered MTL looks for as many (default 1)")
     g.add_argument("--label-noise", type=float, default=0.1, help="label flip probability, 0..0.45 (default 0.1)")
     g.add_argument("--class-balance", type=float, default=0.5, help="expected fraction of class 1, 0.05..0.95 (default 0.5)")
     g.add_argument("--intercept-spread", type=float, default=0.0, help="spread of the task intercepts, 0..2 (default 0)")
@@ -158,6 +160,7 @@ def scenario_kwargs(args: argparse.Namespace, grid: bool) -> dict:
         "n_features": args.n_features,
         "n_test": args.n_test,
         "n_unrelated": args.n_unrelated,
+        "n_clusters": args.n_clusters,
         "label_noise": args.label_noise,
         "class_balance": args.class_balance,
         "intercept_spread": args.intercept_spread,
@@ -180,7 +183,7 @@ def _print_table(rows: list[list[str]], out) -> None:
 
 def run_compare(args: argparse.Namespace, out) -> int:
     ts = make_tasks(**scenario_kwargs(args, grid=False))
-    models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden)
+    models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden, args.n_clusters)
     res = experiments.compare(ts, models)
     table = res.table
     labels = list(dict.fromkeys(table.model))
@@ -209,7 +212,7 @@ def run_compare(args: argparse.Namespace, out) -> int:
 
 
 def run_sweep(args: argparse.Namespace, out) -> int:
-    models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden)
+    models = build_models(args.models, args.alpha, args.lam, args.k, args.n_hidden, args.n_clusters)
     bar = None
     progress = None
     if not args.no_progress:

@@ -88,3 +88,18 @@ def test_module_entry_point_help_documents_options():
         assert option in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "mtl_core", "compare", "--n-features", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "n_features" in proc.stderr
+
+
+def test_grouped_tasks_and_clustered_mtl_from_the_command_line(tmp_path):
+    from mtl_core import make_tasks
+    from mtl_core.models import ClusteredMTL
+
+    path = tmp_path / "groups.csv"
+    code, out = run(["compare", "--n-tasks", "6", "--n-clusters", "3", "--n-features", "3", "--n-train", "15",
+                     "--n-test", "100", "--lam", "0.3", "--models", "stl,clustered", "--seed", "2", "--out", str(path)])
+    assert code == 0 and "clustered" in out.lower()
+    ts = make_tasks(n_tasks=6, n_clusters=3, n_features=3, n_train=15, n_test=100, seed=2)
+    acc = ClusteredMTL(n_clusters=3, lam=0.3).fit(ts.X_train, ts.y_train).task_scores(ts.X_test, ts.y_test)
+    table = pd.read_csv(path)
+    got = table[table.model.str.contains("clustered")].sort_values("task").test_accuracy.to_numpy()
+    assert got == pytest.approx(acc)  # the same tasks (3 groups) and the same model (3 groups)

@@ -307,8 +307,11 @@ class MTLEstimator(ClassifierMixin, BaseEstimator):
             return self._solve(batch, hp, callback, tol)
         return self._solve(batch, hp, callback, tol, init=init)
 
-    def _in_rounds(self, batch: TaskBatch, hp: dict, init: Params | None, run, round_iter: int, callback=None):
+    def _in_rounds(self, batch: TaskBatch, hp: dict, init: Params | None, run, round_iter: int, callback=None,
+                   max_iter: int | None = None):
         """Run an iterative solver in rounds of ``round_iter`` iterations on the problems still going.
+
+        At most ``max_iter`` iterations per problem in all (default: the model's ``max_iter``).
 
         ``run(sub_batch, sub_hp, start, max_iter, callback)`` returns ``(params,
         n_iter, converged)`` for the problems of ``sub_batch``, started at
@@ -323,8 +326,9 @@ class MTLEstimator(ClassifierMixin, BaseEstimator):
         n_iter = np.zeros(B, dtype=int)
         converged = np.zeros(B, dtype=bool)
         idx = np.arange(B)
-        while idx.size and int(n_iter[idx].max()) < self.max_iter:
-            budget = self.max_iter - int(n_iter[idx].max())
+        limit = int(self.max_iter if max_iter is None else max_iter)
+        while idx.size and int(n_iter[idx].max()) < limit:
+            budget = limit - int(n_iter[idx].max())
             if idx.size > 1:
                 budget = min(budget, round_iter)
             whole = idx.size == B

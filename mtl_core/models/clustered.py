@@ -489,11 +489,8 @@ class ClusteredMTL(MTLEstimator):
                     max_iter=max_iter, lipschitz0=lipschitz0, callback=cb,
                 )
 
-            budget, self.max_iter = self.max_iter, self._FISTA_MAX_ITER
-            try:  # rounds of 200 iterations: finished problems leave the batch
-                return self._in_rounds(batch, hp, init, first_order, 200, callback)
-            finally:
-                self.max_iter = budget
+            # rounds of 200 iterations: finished problems leave the batch
+            return self._in_rounds(batch, hp, init, first_order, 200, callback, max_iter=self._FISTA_MAX_ITER)
 
         def run(sub, sub_hp, start, max_iter, cb_params):
             cb = None if cb_params is None else (lambda W, b: cb_params({"W": W, "b": b}))
