@@ -703,5 +703,7 @@ def test_scanned_digits_tasks_are_the_real_images_through_their_scanner():
             assert np.abs(raw - original).max() > 0.2, name
             assert np.corrcoef(raw.ravel(), original.ravel())[0, 1] > 0.5, name
     assert ts.task_names == [s.name for s in SCANNERS]
-    with pytest.raises(ValueError, match="n_train must be between 4 and"):
+    with pytest.raises(ValueError, match='n_train for task "as scanned" is 500, but its pool has'):
         ds.scanned_digits_tasks(n_train=500)
+    with pytest.raises(ValueError, match='n_train for task "as scanned" must be at least 4'):
+        ds.scanned_digits_tasks(n_train=3)

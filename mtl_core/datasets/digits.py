@@ -164,11 +164,7 @@ def digits_tasks(
         "seed": seed,
         "n_components": None if n_components is None else int(n_components),
         "pool_sizes": pool_sizes,
-        "feature_mean": mean.tolist(),
-        "feature_std": std.tolist(),
-        "pca_components": None if components is None else components.tolist(),
-        "train_rows": [r.tolist() for r in train_rows],
-        "test_rows": [r.tolist() for r in test_rows],
+        **_feature_settings(mean, std, components, train_rows, test_rows),
     }
     return TaskSet(
         X_train=X_train,
@@ -220,6 +216,20 @@ def _check_arguments(
     if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))):
         raise ValueError(f"seed must be an integer or None, got {seed!r}.")
     return digit_list, n_train_list, n_test_list
+
+
+def _feature_settings(
+    mean: np.ndarray, std: np.ndarray, components: np.ndarray | None,
+    train_rows: list[np.ndarray], test_rows: list[np.ndarray],
+) -> dict[str, Any]:
+    """The ``settings`` entries that record how `_features` made the features and which images each task has."""
+    return {
+        "feature_mean": mean.tolist(),
+        "feature_std": std.tolist(),
+        "pca_components": None if components is None else components.tolist(),
+        "train_rows": [r.tolist() for r in train_rows],
+        "test_rows": [r.tolist() for r in test_rows],
+    }
 
 
 def _check_sizes(

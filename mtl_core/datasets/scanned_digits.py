@@ -24,8 +24,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..taskset import TaskSet
-from .digits import _features, _load_digits, _split_pools
-from .limits import MIN_TASK_ROWS
+from .digits import _check_sizes, _feature_settings, _features, _load_digits, _split_pools
 from .splits import as_count_list
 
 __all__ = ["NEGATIVE_DIGIT", "POSITIVE_DIGIT", "SCANNERS", "Scanner", "scanned_digits_tasks"]
@@ -129,14 +128,8 @@ def scanned_digits_tasks(
     for pos, neg in zip(positives, negatives):
         m = min(len(pos), len(neg))
         pools.append((pos[:m], neg[:m]))
-    for t, (pos, _) in enumerate(pools):
-        m = len(pos)
-        if not MIN_TASK_ROWS <= n_train_list[t] <= 2 * m - 2:
-            raise ValueError(f"n_train must be between {MIN_TASK_ROWS} and {2 * m - 2} for task \"{SCANNERS[t].name}\" "
-                             f"(its pool has {2 * m} images), got {n_train_list[t]}.")
-        if n_test_list is not None and not 1 <= n_test_list[t] <= 2 * m - n_train_list[t]:
-            raise ValueError(f"n_test must be between 1 and {2 * m - n_train_list[t]} for task \"{SCANNERS[t].name}\", "
-                             f"got {n_test_list[t]}.")
+    pool_sizes = [2 * len(pos) for pos, _ in pools]
+    _check_sizes([s.name for s in SCANNERS], pool_sizes, n_train_list, n_test_list)
     train_rows, test_rows, y_train, y_test = _split_pools(pools, n_train_list, n_test_list, rng)
 
     # Each image belongs to one pool, so one array of scanned pixels indexed by image serves every task.
@@ -154,12 +147,8 @@ def scanned_digits_tasks(
         "n_test": [len(y) for y in y_test],
         "seed": seed,
         "n_components": None if n_components is None else int(n_components),
-        "pool_sizes": [2 * len(pos) for pos, _ in pools],
-        "feature_mean": mean.tolist(),
-        "feature_std": std.tolist(),
-        "pca_components": None if components is None else components.tolist(),
-        "train_rows": [r.tolist() for r in train_rows],
-        "test_rows": [r.tolist() for r in test_rows],
+        "pool_sizes": pool_sizes,
+        **_feature_settings(mean, std, components, train_rows, test_rows),
     }
     return TaskSet(
         X_train=X_train,
