@@ -2,7 +2,7 @@
 
 Every combination reachable from the sidebar must answer within a bounded time.
 The pages estimate the cold cost of their fits first (`compare_seconds`,
-`fit_seconds`); above `FIT_BUDGET_SECONDS` they show the estimate and a Run
+`scenario_fit_seconds`); above `FIT_BUDGET_SECONDS` they show the estimate and a Run
 button instead of computing (as the Sweep page does with its own estimate).
 
 The estimates are rough cost models fitted to measured times on a busy 2-core
@@ -58,18 +58,16 @@ def fit_seconds(model_key: str, auto: bool, n_tasks: int, n_train: int, n_featur
     return 0.1 + 8e-6 * T * (n + 50) * (d + 1) if auto else one
 
 
+def scenario_fit_seconds(scenario: Scenario, model_key: str, strength: float | None) -> float:
+    """Estimated cold time of fitting ``model_key`` on ``scenario``'s tasks (``strength`` None: auto)."""
+    n = max(int(scenario.n_train), int(scenario.poor_task_n or 0))  # the largest task sets the cost
+    return fit_seconds(model_key, strength is None, scenario.n_tasks, n, scenario.n_features, scenario.n_hidden)
+
+
 def compare_seconds(scenario: Scenario) -> float:
     """Estimated cold time of the Compare page's exact fits (STL, pooled and the scenario's MTL model)."""
-    n = max(int(scenario.n_train), int(scenario.poor_task_n or 0))
-    size = dict(n_tasks=scenario.n_tasks, n_train=n, n_features=scenario.n_features)
-    baselines = fit_seconds("stl", True, **size) + fit_seconds("pooled", True, **size)
-    mtl = fit_seconds(scenario.model, scenario.strength is None, n_hidden=scenario.n_hidden, **size)
-    return baselines + mtl
-
-
-def over_budget(seconds: float) -> bool:
-    """Whether a page should ask before spending ``seconds``."""
-    return seconds > FIT_BUDGET_SECONDS
+    baselines = scenario_fit_seconds(scenario, "stl", None) + scenario_fit_seconds(scenario, "pooled", None)
+    return baselines + scenario_fit_seconds(scenario, scenario.model, scenario.strength)
 
 
 def describe(seconds: float) -> str:

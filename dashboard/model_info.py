@@ -29,6 +29,12 @@ def mtl_objective(key: str) -> str:
     return objective_latex(MODELS[key].cls)
 
 
+def shown_strength(model_key: str, scenario: Scenario) -> float | None:
+    """The strength the Models page fits ``model_key`` with: the sidebar's for the selected model
+    (None: auto), the model's typical fixed strength for the others."""
+    return scenario.strength if model_key == scenario.model else MODELS[model_key].view_strength
+
+
 def nothing_to_exploit(model_key: str, scenario: Scenario) -> str:
     """Why ``model_key`` cannot gain over STL in ``scenario`` (empty when it can).
 

@@ -537,27 +537,41 @@ def export_section(
         st.caption("PNG at 3× resolution, 1400 px wide; rendered with kaleido. The first image takes a few seconds.")
 
 
-def within_budget(seconds: float, scenario: Scenario, what: str, task: str) -> bool:
-    """Whether to compute now: under `budget.FIT_BUDGET_SECONDS`, or approved with the Run button.
+def ask_before_long_work(seconds: float, limit: float, token: Any, warning: str, button: str, key: str) -> bool:
+    """Whether to compute now: an estimate of at most ``limit`` seconds, or work the user approved.
 
-    Above the budget the page shows the estimate and a Run button instead of computing
-    (a click approves this scenario for the session), so no combination of sliders
-    leaves the class waiting minutes without having asked for it.
+    Above the limit the page shows ``warning`` (the estimate) and a Run button labelled
+    ``button`` instead of computing; a click approves ``token`` (what the work is) for
+    the session, so no combination of settings leaves a class waiting minutes without
+    having asked for it.
     """
-    if not budget.over_budget(seconds):
+    if seconds <= limit:
         return True
-    approved = st.session_state.setdefault("approved_fits", set())
-    token = (what, scenario.to_json())
+    approved = st.session_state.setdefault("approved_work", set())
     if token in approved:
         return True
-    st.warning(
-        f"{task} would take {budget.describe(seconds)} on this server. Fewer tasks, features or training "
-        "samples, or a fixed strength instead of auto, make it quicker."
-    )
-    if st.button("Run it anyway", type="primary", key=f"run_{what}"):
+    st.warning(warning)
+    if st.button(button, type="primary", key=key):
         approved.add(token)
         return True
     return False
+
+
+def within_budget(seconds: float, scenario: Scenario, what: str, task: str) -> bool:
+    """`ask_before_long_work` for fits of ``scenario`` estimated at ``seconds`` (limit `budget.FIT_BUDGET_SECONDS`)."""
+    return ask_before_long_work(
+        seconds, budget.FIT_BUDGET_SECONDS, (what, scenario.to_json()),
+        f"{task} would take {budget.describe(seconds)} on this server. Fewer tasks, features or training "
+        "samples, or a fixed strength instead of auto, make it quicker.",
+        "Run it anyway", f"run_{what}",
+    )
+
+
+def compare_fits_within_budget(scenario: Scenario) -> bool:
+    """`within_budget` for the Compare page's fits (STL, pooled, the sidebar's MTL model), which the
+    Models page needs too (its STL view comes with them); one approval serves both pages."""
+    return within_budget(budget.compare_seconds(scenario), scenario, "compare",
+                         f"Fitting STL, pooled and {scenario.mtl_name} on these settings")
 
 
 def preset_banner(scenario: Scenario) -> None:

@@ -29,11 +29,6 @@ from dashboard import offload
 from dashboard.presets import PRESETS
 from dashboard.scenario import Scenario
 
-#: Set once the background warm-up has finished (tests and benchmarks wait on it).
-WARM = threading.Event()
-_STARTED = [0.0]  # seconds the blocking part of the warm-up took (for the "Ready" line)
-
-
 def _log(text: str) -> None:
     print(f"  {text}", file=sys.stderr, flush=True)
 
@@ -50,6 +45,7 @@ def warm_compare(scenario: Scenario) -> None:
 def warm_pages(scenario: Scenario) -> None:
     """Compute the Sweep and Models pages of ``scenario`` into the shared caches."""
     from dashboard import sweeps
+    from dashboard.model_info import shown_strength
     from dashboard_ui import st_cache
     from mtl_core.models.registry import MTL_MODELS
 
@@ -57,9 +53,8 @@ def warm_pages(scenario: Scenario) -> None:
     spec = sweeps.sweep_spec(scenario.replace(sweep_repeats=repeats), repeats)
     st_cache.sweep_summary(spec)
     st_cache.lambda_path(scenario.task_spec(), repeats)
-    for key, info in MTL_MODELS.items():
-        strength = scenario.strength if key == scenario.model else info.view_strength
-        st_cache.structure_fit(scenario, key, strength)
+    for key in MTL_MODELS:
+        st_cache.structure_fit(scenario, key, shown_strength(key, scenario))
 
 
 def _server_address() -> tuple[str, int]:
@@ -109,8 +104,8 @@ def first_session(timeout: float = 60.0) -> bool:
     return False
 
 
-def _warm_rest(default: Scenario) -> None:
-    start = time.perf_counter()
+def _warm_rest(default: Scenario, started: float) -> None:
+    """The rest of the warm-up, in a background thread; ``started`` is the server's start (perf_counter)."""
     try:
         finished = first_session()
     except Exception as exc:  # noqa: BLE001 - only the first visitor of a page link is affected
@@ -124,10 +119,7 @@ def _warm_rest(default: Scenario) -> None:
             warm_compare(preset.scenario)
     except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs the first visitor time
         _log(f"warm-up stopped early: {exc!r}")
-    finally:
-        WARM.set()
-    _log(f"Ready ({time.perf_counter() - start + _STARTED[0]:.1f} s): the default scenario's pages and every preset are "
-         "computed.")
+    _log(f"Ready ({time.perf_counter() - started:.1f} s): the default scenario's pages and every preset are computed.")
 
 
 def stop_workers() -> None:
@@ -143,13 +135,11 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     _log("Warming up: computing the default scenario before the first visitor...")
     try:
         await asyncio.to_thread(warm_compare, default)
-        _STARTED[0] = time.perf_counter() - start
-        _log(f"Serving ({_STARTED[0]:.1f} s): the default scenario is computed; the presets and the other pages "
-             "follow in the background (a few seconds).")
-        threading.Thread(target=_warm_rest, args=(default,), name="mtl-warm-up", daemon=True).start()
+        _log(f"Serving ({time.perf_counter() - start:.1f} s): the default scenario is computed; the presets and the "
+             "other pages follow in the background (a few seconds).")
+        threading.Thread(target=_warm_rest, args=(default, start), name="mtl-warm-up", daemon=True).start()
     except Exception as exc:  # noqa: BLE001 - serve anyway: the page computes what it needs
         _log(f"warm-up failed ({exc!r}); serving without it.")
-        WARM.set()
     try:
         yield
     finally:

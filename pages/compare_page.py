@@ -7,7 +7,6 @@ slider move with a class on one server costs the exact fits and one tab.
 
 import streamlit as st
 
-from dashboard import budget
 from dashboard.model_info import nothing_to_exploit
 from dashboard import figures as F
 from dashboard_ui import st_cache, ui
@@ -24,8 +23,7 @@ ui.show_messages()
 ui.preset_banner(scenario)
 
 # Every slider combination must answer in bounded time: above the budget, ask first.
-if not ui.within_budget(budget.compare_seconds(scenario), scenario, "compare",
-                        "Fitting STL, pooled and " + scenario.mtl_name + " on these settings"):
+if not ui.compare_fits_within_budget(scenario):
     st.stop()
 
 try:

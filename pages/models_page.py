@@ -6,7 +6,7 @@ from dashboard import budget
 from dashboard_ui import st_cache, ui
 from dashboard.compute import chosen_strength
 from dashboard.figures.models import structure_figure
-from dashboard.model_info import LOSS_LATEX, mtl_objective, nothing_to_exploit
+from dashboard.model_info import LOSS_LATEX, mtl_objective, nothing_to_exploit, shown_strength
 from dashboard.scenario import STRENGTH_SYMBOL, fmt_strength
 from mtl_core.models.registry import BASELINES, MTL_MODELS
 
@@ -30,8 +30,7 @@ for col, (key, spec) in zip((c1, c2), BASELINES.items()):
         st.markdown(spec.explanation)
 
 # STL's fit comes with the Compare page's fits (the sidebar's MTL model included): the same budget.
-if not ui.within_budget(budget.compare_seconds(scenario), scenario, "compare",
-                        "Fitting STL, pooled and " + scenario.mtl_name + " on these settings"):
+if not ui.compare_fits_within_budget(scenario):
     st.stop()
 
 try:
@@ -48,10 +47,9 @@ for key, info in MTL_MODELS.items():
     st.markdown(f"### {info.label}" + ("  ·  *selected in the sidebar*" if selected else ""))
     st.latex(mtl_objective(key))
     st.markdown(info.explanation)
-    strength = scenario.strength if selected else info.view_strength
+    strength = shown_strength(key, scenario)
     sym = STRENGTH_SYMBOL[info.strength]
-    n = max(int(scenario.n_train), int(scenario.poor_task_n or 0))
-    cost = budget.fit_seconds(key, strength is None, scenario.n_tasks, n, scenario.n_features, scenario.n_hidden)
+    cost = budget.scenario_fit_seconds(scenario, key, strength)
     if not ui.within_budget(cost, scenario, f"models_{key}", f"Fitting {info.label}"):
         continue
     with st.spinner(f"Fitting {info.label}…"):

@@ -298,14 +298,13 @@ else:
 
 spec = dataclasses.replace(spec, scoring=scoring)
 estimate = rd.estimate_seconds(spec, n_features)
-approved = ss.setdefault("rd_approved", set())
-if estimate > AUTO_RUN_SECONDS and spec.key() not in approved:
-    st.warning(f"This comparison fits many models and may take about {estimate:.0f} s (fewer tasks, features or "
-               "random splits make it faster).")
-    if st.button("Run the comparison", type="primary", key="rd_run"):
-        approved.add(spec.key())
-    else:
-        st.stop()
+if not ui.ask_before_long_work(
+    estimate, AUTO_RUN_SECONDS, ("real-data", spec.key()),
+    f"This comparison fits many models and may take about {estimate:.0f} s (fewer tasks, features or "
+    "random splits make it faster).",
+    "Run the comparison", "rd_run",
+):
+    st.stop()
 try:
     result = st_cache.with_progress("Comparing STL, pooled and MTL on random splits", cached_run, spec.key(), spec, data)
 except ValueError as exc:

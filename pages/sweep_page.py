@@ -35,16 +35,12 @@ if scenario.poor_task_n:
     st.info("The sweep gives every task the same number of training samples (the data-poor task is ignored here).")
 
 estimate = sweeps.estimate_seconds(spec)
-approved = st.session_state.setdefault("approved_sweeps", set())
-run = estimate <= AUTO_RUN_SECONDS or spec in approved
-if not run:
-    st.warning(
-        f"This sweep fits {spec.n_problems} task sets × 3 models and may take about {estimate:.0f} s "
-        "(fewer tasks, features or task draws make it faster)."
-    )
-    if st.button("Run the sweep", type="primary", key="run_sweep"):
-        approved.add(spec)
-        run = True
+run = ui.ask_before_long_work(
+    estimate, AUTO_RUN_SECONDS, ("sweep", spec),
+    f"This sweep fits {spec.n_problems} task sets × 3 models and may take about {estimate:.0f} s "
+    "(fewer tasks, features or task draws make it faster).",
+    "Run the sweep", "run_sweep",
+)
 
 if run:
     try:

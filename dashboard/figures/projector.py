@@ -10,7 +10,6 @@ for the images it exports.
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -78,8 +77,10 @@ def for_projector(fig: Any) -> RawFigure:
     so the legend moves up under the title.  The input is not modified.
     """
     spec = fig.spec if isinstance(fig, RawFigure) else fig.to_dict()
-    out = _walk(copy.deepcopy(dict(spec)))
+    out = _walk(spec)  # new dicts and lists all the way down (the template and leaves are only read)
     layout = out.setdefault("layout", {})
+    # The figure-wide text (global font, annotations, hover) passes `_font` a second time here, on
+    # top of `_walk`: it grows to about 1.7x (14 px -> 23 px), the titles and legends to 1.3x.
     layout["font"] = _font(layout.get("font", {}))
     for axis_key, axis in list(layout.items()):
         if isinstance(axis, dict) and (axis_key.startswith("xaxis") or axis_key.startswith("yaxis")):
