@@ -56,7 +56,7 @@ def _damped(H: np.ndarray) -> np.ndarray:
     return _add_to_diagonal(H, (1e-13 * (1.0 + scale))[..., None])
 
 
-def _damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+def damped_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Solve ``H x = g`` for stacks of SPD matrices (see `_damped`; ``H`` is damped in place)."""
     return np.linalg.solve(_damped(H), g[..., None])[..., 0]
 
@@ -66,11 +66,11 @@ def _ridge_diagonal(strength: np.ndarray, d: int) -> np.ndarray:
     return np.append(np.ones(d), 0.0) * strength[..., None]
 
 
-# Largest table of per-sample outer products `_hessian_builder` builds for shared features.
+# Largest table of per-sample outer products `hessian_builder` builds for shared features.
 _OUTER_BYTES = 16 * 2**20
 
 
-def _hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[..., np.ndarray]:
+def hessian_builder(X: np.ndarray, h_shape: tuple[int, ...]) -> Callable[..., np.ndarray]:
     """The Hessian of ``sum_i h_i``-weighted losses in ``(w, b)`` as a function of ``h``.
 
     ``[[X'HX, X'h], [h'X, sum h]]``: ``X`` of shape (..., N, d) and curvature
@@ -123,7 +123,7 @@ def _scatter(rows: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _line_search(
+def line_search(
     f: np.ndarray, dec: np.ndarray, active: np.ndarray, trial: Callable[[np.ndarray], tuple]
 ) -> tuple[tuple, np.ndarray, np.ndarray]:
     """Backtracking (Armijo) along the Newton step, per problem.
@@ -145,7 +145,8 @@ def _line_search(
     return tuple(candidate), f_new, active & ok
 
 
-def _converged(dec: np.ndarray, f: np.ndarray, tol: float) -> np.ndarray:
+def newton_converged(dec: np.ndarray, f: np.ndarray, tol: float) -> np.ndarray:
+    """Whether half the Newton decrement ``dec`` is below ``tol`` times ``|f|`` (the Newton solvers' stopping rule)."""
     return 0.5 * dec <= tol * np.maximum(np.abs(f), 1e-12)
 
 
@@ -213,7 +214,7 @@ def newton_logistic(
     active = np.ones(lead, dtype=bool)
     n_iter = np.zeros(lead, dtype=int)
     ridge = _ridge_diagonal(alpha, d)
-    hessian = _hessian_builder(X, lead + X.shape[-2:-1])
+    hessian = hessian_builder(X, lead + X.shape[-2:-1])
     m, e, f = evaluate(w, b)
     for _ in range(max_iter):
         if not active.any():
@@ -223,18 +224,18 @@ def newton_logistic(
         h *= sw
         g = np.concatenate([weighted_xt(r, X) + alpha[..., None] * w, r.sum(-1)[..., None]], axis=-1)
         H = _add_to_diagonal(hessian(h), ridge)
-        step = -_damped_solve(H, g)
+        step = -damped_solve(H, g)
         dec = -np.sum(g * step, axis=-1)
         # Problems that just converged still take this (nearly free) last step:
         # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
-        done_now = active & _converged(dec, f, tol)
+        done_now = active & newton_converged(dec, f, tol)
 
         def trial(t):
             w_new = w + t[..., None] * step[..., :d]
             b_new = b + t * step[..., d]
             return w_new, b_new, *evaluate(w_new, b_new)
 
-        (w, b, m, e), f, active = _line_search(f, dec, active, trial)
+        (w, b, m, e), f, active = line_search(f, dec, active, trial)
         n_iter += active
         active &= ~done_now
         if callback is not None:
@@ -305,7 +306,7 @@ def newton_mean_regularized(
 
     active = np.ones(B, dtype=bool)
     n_iter = np.zeros(B, dtype=int)
-    hessian = _hessian_builder(X, (B, T, X.shape[-2]))
+    hessian = hessian_builder(X, (B, T, X.shape[-2]))
     m, e, f = evaluate(w0, V, b)
     for _ in range(max_iter):
         if not active.any():
@@ -338,14 +339,14 @@ def newton_mean_regularized(
         Bt_flat = Bt.reshape(Bg, T * (d + 1), d)
         S = C - np.swapaxes(Bt_flat, -1, -2) @ Ainv_B.reshape(Bg, T * (d + 1), d)
         rhs0 = -g_0 + (Ainv_g.reshape(Bg, 1, T * (d + 1)) @ Bt_flat)[:, 0, :]
-        dw0 = _damped_solve(S, rhs0)
+        dw0 = damped_solve(S, rhs0)
         du = -(Ainv_g + (Ainv_B @ dw0[:, None, :, None])[..., 0])
         dec = -(np.sum(g_u * du, axis=(-1, -2)) + np.sum(g_0 * dw0, axis=-1))
         if rows is not None:  # back to the whole batch: no step for the finished problems
             dw0, du, dec = _scatter(rows, B, dw0), _scatter(rows, B, du), _scatter(rows, B, dec)
         # Problems that just converged still take this (nearly free) last step:
         # Newton's quadratic convergence turns a tiny decrement into a far tinier error.
-        done_now = active & _converged(dec, f, tol)
+        done_now = active & newton_converged(dec, f, tol)
 
         def trial(t):
             w0_n = w0 + t[:, None] * dw0
@@ -353,7 +354,7 @@ def newton_mean_regularized(
             b_n = b + t[:, None] * du[..., d]
             return w0_n, V_n, b_n, *evaluate(w0_n, V_n, b_n)
 
-        (w0, V, b, m, e), f, active = _line_search(f, dec, active, trial)
+        (w0, V, b, m, e), f, active = line_search(f, dec, active, trial)
         n_iter += active
         active &= ~done_now
         if callback is not None:
@@ -377,7 +378,8 @@ def _tree_dot(x: Params, y: Params) -> np.ndarray:
     return sum(np.sum((x[k] * y[k]).reshape(x[k].shape[0], -1), axis=1) for k in x)
 
 
-def _tree_where(cond: np.ndarray, x: Params, y: Params) -> Params:
+def tree_where(cond: np.ndarray, x: Params, y: Params) -> Params:
+    """``x`` where ``cond`` (shape (B,)) holds, else ``y``, for every array of two parameter dicts."""
     return {k: np.where(_bcast(cond, x[k]) > 0, x[k], y[k]) for k in x}
 
 
@@ -466,7 +468,7 @@ def fista(
             if ok.all():
                 break
             L = np.where(ok, L, 2.0 * L)
-        x_new = _tree_where(active, x_new, x)
+        x_new = tree_where(active, x_new, x)
         F_new = f_new + penalty(x_new)
         grad_map = L * _tree_maxabs(diff)
         # Gate the (costlier) fixed-point residual on the gradient mapping being small.

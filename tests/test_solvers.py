@@ -380,9 +380,9 @@ def test_hessian_of_shared_features_matches_the_direct_product(monkeypatch):
     ):
         with monkeypatch.context() as m:  # the outer-product path must not fall back to the direct one
             m.setattr(S, "weighted_xt", lambda *a: pytest.fail("direct path taken"))
-            fast = S._hessian_builder(X, h.shape)(h)
+            fast = S.hessian_builder(X, h.shape)(h)
         monkeypatch.setattr(S, "_OUTER_BYTES", 0)
-        direct = S._hessian_builder(X, h.shape)(h)
+        direct = S.hessian_builder(X, h.shape)(h)
         monkeypatch.undo()
         Xa = np.concatenate([np.broadcast_to(X, h.shape + X.shape[-1:]), np.ones(h.shape + (1,))], axis=-1)
         by_hand = np.einsum("...n,...ni,...nj->...ij", h, Xa, Xa)
@@ -400,8 +400,8 @@ def test_newton_stops_without_another_hessian_once_every_problem_converged(monke
     s = np.where(rng.random((4, 3, 30)) < 0.5, -1.0, 1.0)
     sw = np.ones((4, 3, 30))
     built = []
-    builder = S._hessian_builder
-    monkeypatch.setattr(S, "_hessian_builder", lambda X, shape: (lambda *a: built.append(1) or builder(X, shape)(*a)))
+    builder = S.hessian_builder
+    monkeypatch.setattr(S, "hessian_builder", lambda X, shape: (lambda *a: built.append(1) or builder(X, shape)(*a)))
     if solver == "logistic":
         *_, n_iter, converged = S.newton_logistic(X, s, sw, np.array([1e-3, 1e-2, 1e-1, 1.0])[:, None])
     else:

@@ -51,7 +51,7 @@ import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
 from ..loss import logistic_loss_terms
-from ..solvers import NEWTON_CV_TOL, NEWTON_TOL, _converged, _damped_solve, _hessian_builder, _line_search, fista
+from ..solvers import NEWTON_CV_TOL, NEWTON_TOL, newton_converged, damped_solve, hessian_builder, line_search, fista
 from ._base import MTLEstimator, linear_data_term
 
 
@@ -241,7 +241,7 @@ def newton_clustered(
     B, T, d = batch.n_batch, batch.n_tasks, batch.n_features
     n = T * d + T
     W, b = np.array(W, dtype=float), np.array(b, dtype=float)
-    hessian = _hessian_builder(batch.X, batch.sw.shape)
+    hessian = hessian_builder(batch.X, batch.sw.shape)
 
     def value(W, b):
         L, _, _ = linear_data_term(W, b, batch, False)
@@ -267,10 +267,10 @@ def newton_clustered(
             rows = np.r_[t * d:(t + 1) * d, T * d + t]
             H[:, rows[:, None], rows] += Ht[:, t]
         g = np.concatenate([gW.reshape(B, T * d), gb], axis=-1)
-        step = -_damped_solve(H, g)
+        step = -damped_solve(H, g)
         dec = -np.sum(g * step, axis=-1)
         # as in the other Newton solvers: a problem that just converged takes this last step
-        done_now = active & _converged(dec, f, tol)
+        done_now = active & newton_converged(dec, f, tol)
         go = active & np.isfinite(dec) & (dec > 0)
 
         def trial(t_len):
@@ -278,7 +278,7 @@ def newton_clustered(
             b_n = b + t_len[:, None] * step[:, T * d:]
             return W_n, b_n, value(W_n, b_n)
 
-        (W, b), f, moved = _line_search(f, dec, go, trial)
+        (W, b), f, moved = line_search(f, dec, go, trial)
         n_iter += moved
         active &= moved & ~done_now
         if callback is not None:

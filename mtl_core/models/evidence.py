@@ -67,7 +67,7 @@ import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
 from ..loss import log1pexp
-from ..solvers import _hessian_builder
+from ..solvers import hessian_builder
 
 #: Prior standard deviation of the intercepts (logit scale): broad, so the intercepts are all but free.
 INTERCEPT_PRIOR_STD = 10.0
@@ -117,7 +117,7 @@ def mean_regularized_log_evidence(batch: TaskBatch, lam: np.ndarray, alpha: np.n
     r_w = weighted_xt(half_signed, X)  # (B, T, d)
     r_t = np.concatenate([r_w, half_signed.sum(-1)[..., None]], axis=-1)  # (B, T, d+1)
     r_0 = r_w.sum(1)  # (B, d)
-    hessian = _hessian_builder(X, (B, T, N))
+    hessian = hessian_builder(X, (B, T, N))
     ones = np.ones(X.shape[:-1] + (1,))
     Xa = np.concatenate([X, ones], axis=-1)  # (B or 1, T, N, d+1)
     i = np.arange(d + 1)

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..batch import TaskBatch, weighted_xt
-from ..solvers import _damped_solve, _hessian_builder, _line_search, fista
+from ..solvers import damped_solve, hessian_builder, line_search, fista
 from ..loss import logistic_loss_terms
 from ._base import MTLEstimator, linear_data_term
 
@@ -277,7 +277,7 @@ class _ProximalLinearMTL(MTLEstimator):
         c = start["b"] + np.sum(W * mean, axis=-1)
         n = T * d + T
         idx = np.arange(T * d)
-        hessian = _hessian_builder(Xc, batch.sw.shape)
+        hessian = hessian_builder(Xc, batch.sw.shape)
 
         def raw(W, c):
             return {"W": W, "b": c - np.sum(W * mean, axis=-1)}
@@ -312,7 +312,7 @@ class _ProximalLinearMTL(MTLEstimator):
                         H[:, rows[:, None], rows] += Ht[:, t]
                     H[:, idx, idx] += alpha[:, None]
                     g = np.concatenate([gW.reshape(B, T * d), gc], axis=-1)
-                    step = -_damped_solve(H, g)
+                    step = -damped_solve(H, g)
                     dec = -np.sum(g * step, axis=-1)
                     go = ~stage_done & np.isfinite(dec) & (dec > 0)
 
@@ -321,7 +321,7 @@ class _ProximalLinearMTL(MTLEstimator):
                         c_n = c + t_len[:, None] * step[:, T * d:]
                         return W_n, c_n, value(W_n, c_n, mu)
 
-                    (W, c), _, moved = _line_search(value(W, c, mu), dec, go, trial)
+                    (W, c), _, moved = line_search(value(W, c, mu), dec, go, trial)
                     n_iter += go
                     if callback is not None:
                         callback(raw(W, c))

@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 
 from ..batch import TaskBatch
-from ..solvers import _tree_where, newton_logistic
+from ..solvers import tree_where, newton_logistic
 from ._base import MTLEstimator, linear_data_term
 
 #: Tolerance (relative decrease of the objective per round) to which every start runs before the
@@ -311,7 +311,7 @@ class SharedSubspaceMTL(MTLEstimator):
         U = np.swapaxes(U, -1, -2)
         p_step = self._retract({"P": U, "A": A, "b": b + shift[:, None]})
         # Where A is rank-deficient the P-step is undefined: keep P after the A-step.
-        return _tree_where(well_posed, p_step, {"P": P, "A": A, "b": b})
+        return tree_where(well_posed, p_step, {"P": P, "A": A, "b": b})
 
     def _set_fitted_attributes(self, batch):
         super()._set_fitted_attributes(batch)
