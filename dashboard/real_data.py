@@ -33,6 +33,7 @@ import pandas as pd
 from mtl_core import MeanRegularizedMTL, PooledLogistic, SingleTaskLogistic, TaskSet, experiments
 from mtl_core import datasets as ds
 from mtl_core.datasets.csv_reading import detect_delimiter
+from mtl_core.metrics import task_mean
 
 Progress = Callable[[int, int], None]
 
@@ -373,8 +374,8 @@ def _per_task(table: pd.DataFrame, task_names: list[str], majority: list[float])
             for t in range(len(task_names)):
                 rows[model, t].update({col["mean"]: m[t], col["low"]: lo[t], col["high"]: hi[t],
                                        col["gap_mean"]: gm[t], col["gap_low"]: glo[t], col["gap_high"]: ghi[t]})
-            om, olo, ohi = experiments.t_interval(experiments.task_mean(a), axis=0)
-            ogm, oglo, oghi = experiments.t_interval(experiments.task_mean(g), axis=0)
+            om, olo, ohi = experiments.t_interval(task_mean(a), axis=0)
+            ogm, oglo, oghi = experiments.t_interval(task_mean(g), axis=0)
             overall[model].update({col["mean"]: float(om), col["low"]: float(olo), col["high"]: float(ohi),
                                    col["gap_mean"]: float(ogm), col["gap_low"]: float(oglo), col["gap_high"]: float(oghi)})
     for model in overall:

@@ -21,7 +21,7 @@ from scipy import stats
 from sklearn.base import clone
 
 from .batch import TaskBatch, pack_problems
-from .metrics import METRICS
+from .metrics import METRICS, task_mean
 from .models import MeanRegularizedMTL, MTLEstimator, PooledLogistic, SingleTaskLogistic
 from .models.cv import select_strength_batch
 from .taskset import TaskSet
@@ -79,14 +79,6 @@ def summary_columns(metric: str) -> dict[str, str]:
     gap = "gap" if metric == "accuracy" else f"{metric}_gap"
     return {"mean": f"mean_{metric}", "low": f"{metric}_low", "high": f"{metric}_high",
             "gap_mean": f"{gap}_mean", "gap_low": f"{gap}_low", "gap_high": f"{gap}_high"}
-
-
-def task_mean(values: np.ndarray) -> np.ndarray:
-    """Mean over the last (task) axis, skipping NaN (a task whose test set lacks a class has no AUC)."""
-    values = np.asarray(values, dtype=float)
-    counts = np.sum(np.isfinite(values), axis=-1)
-    total = np.nansum(values, axis=-1)
-    return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
 
 
 def t_interval(values: np.ndarray, axis: int = 0, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -38,7 +38,7 @@ from .loss import log1pexp
 
 __all__ = [
     "accuracy", "balanced_accuracy", "roc_auc", "log_loss", "METRICS", "GREATER_IS_BETTER", "ScoringCallable",
-    "check_scoring", "score_rows", "per_task_scores",
+    "check_scoring", "score_rows", "per_task_scores", "task_mean",
 ]
 
 
@@ -102,6 +102,17 @@ def log_loss(z: np.ndarray, s: np.ndarray, w: np.ndarray | None = None) -> np.nd
     """Weighted mean logistic loss ``log(1 + exp(-s z))``, shape ``z.shape[:-1]``."""
     z, s, w = _weights(z, s, w)
     return _ratio(np.sum(w * log1pexp(-s * z), -1), np.sum(w, -1))
+
+
+def task_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the last (task) axis of the defined values, shape ``values.shape[:-1]``.
+
+    NaN entries (a metric undefined on a task, e.g. AUC on a one-class test set, or
+    nothing held out) are skipped; the mean is NaN where no task has a value.
+    """
+    values = np.asarray(values, dtype=float)
+    defined = np.sum(~np.isnan(values), axis=-1)
+    return np.where(defined > 0, np.nansum(values, axis=-1) / np.maximum(defined, 1), np.nan)
 
 
 #: The metrics by name, as ``scoring=`` and the tables name them.

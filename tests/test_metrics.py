@@ -79,3 +79,11 @@ def test_per_task_scores_of_ragged_tasks_match_sklearn_by_name_and_by_callable()
     assert check_scoring("log_loss") == ("log_loss", False) and check_scoring(skm.roc_auc_score) == ("roc_auc_score", True)
     with pytest.raises(ValueError, match="scoring must be one of 'accuracy'"):
         check_scoring("f1")
+
+
+def test_task_mean_skips_undefined_tasks():
+    from mtl_core.metrics import task_mean
+
+    values = np.array([[0.5, np.nan, 1.0], [np.nan, np.nan, np.nan]])
+    out = task_mean(values)
+    assert out[0] == pytest.approx(0.75) and np.isnan(out[1])

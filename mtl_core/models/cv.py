@@ -34,7 +34,7 @@ import numpy as np
 from ..batch import TaskBatch, pack_tasks
 from ..exceptions import CrossValidationError, MinorityClassWarning
 from ..loss import log1pexp
-from ..metrics import ScoringCallable, check_scoring, score_rows
+from ..metrics import ScoringCallable, check_scoring, score_rows, task_mean
 
 # Scores that need both classes among a task's held-out samples.
 _NEEDS_BOTH_CLASSES = ("balanced_accuracy", "roc_auc")
@@ -230,20 +230,13 @@ def cv_scores_batch(
         task_acc = score_rows("accuracy", held_z, s4, held_w)  # (nb, G, T), NaN: nothing held out
         task_loss = score_rows("log_loss", held_z, s4, held_w)
         task_score = task_acc if scoring == "accuracy" else score_rows(scoring, held_z, s4, held_w)
-        out_acc[sl] = _mean_over_tasks(task_acc)
-        out_loss[sl] = _mean_over_tasks(task_loss)
-        out_score[sl] = _mean_over_tasks(task_score)
+        out_acc[sl] = task_mean(task_acc)
+        out_loss[sl] = task_mean(task_loss)
+        out_score[sl] = task_mean(task_score)
         fold_count = vw.sum(axis=(3, 4))
         out_fold[sl] = np.sum(vw * sample_loss, axis=(3, 4)) / np.where(fold_count > 0, fold_count, np.nan)
     joined = {name: np.concatenate([f[name] for f in full_fits]) for name in full_fits[0]} if full_fits else None
     return out_loss, out_acc, out_score, out_fold, joined
-
-
-def _mean_over_tasks(task_values: np.ndarray) -> np.ndarray:
-    """Mean over the last axis (tasks) of the defined (non-NaN) values; NaN if none is."""
-    defined = ~np.isnan(task_values)
-    with np.errstate(invalid="ignore"):
-        return np.nansum(task_values, -1) / defined.sum(-1)
 
 
 def evidence_scores_batch(
