@@ -423,9 +423,10 @@ def run_experiment(spec: RealSpec, base: TaskSet | None = None, progress: Progre
                                        spec.repeats * M * len(spec.grid))
         example = factory(seed=spec.seed, n_train=spec.n_train)
         names = list(example.task_names)
-        per_task, overall = _per_task(table[table["n_train"] == spec.n_train], names, majority_rates(example))
+        majority = majority_rates(example)
+        per_task, overall = _per_task(table[table["n_train"] == spec.n_train], names, majority)
         return RealResult(per_task, overall, summary, names, example.n_features,
-                          f"{spec.n_train} training images per task", majority_rates(example))
+                          f"{spec.n_train} training images per task", majority)
     if base is None:
         raise ValueError("An experiment on a file needs the loaded task set.")
     sizes = list(spec.compare_sizes)
